@@ -1,0 +1,28 @@
+"""What the running workflow tells the task wrappers: its resources and whether to memoize."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from .plugins.records import ResolvedResource
+
+
+class RuntimeState:
+    """Set by :class:`chiltepin.Workflow` on start, cleared on cleanup."""
+
+    def __init__(self) -> None:
+        self.labels: frozenset[str] | None = None
+        self.resources: Mapping[str, ResolvedResource] = MappingProxyType({})
+        self.memoize = False
+
+    def activate(self, resources: Mapping[str, ResolvedResource], memoize: bool) -> None:
+        self.resources = MappingProxyType(dict(resources))
+        self.memoize = memoize
+        self.labels = frozenset(resources)
+
+    def deactivate(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+state = RuntimeState()

@@ -1,0 +1,83 @@
+"""Reading a configuration: a YAML file, a mapping, or nothing, into a :class:`ConfigDocument`.
+
+The file is upstream's flat layout (resource name -> options) plus two reserved top-level keys:
+``workflow`` (workflow-level options) and ``transfer_endpoints`` (named data endpoints).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigError
+
+RESERVED_KEYS = ("workflow", "transfer_endpoints")
+
+#: The built-in ``local`` resource: one block of workers on this machine, started at once.
+DEFAULT_LOCAL: Mapping[str, Any] = {"provider": "localhost", "init_blocks": 1, "max_blocks": 1}
+
+ConfigSource = str | os.PathLike | Mapping[str, Any] | None
+
+
+@dataclass
+class ConfigDocument:
+    """The raw content of a configuration, split into resources, workflow options and endpoints."""
+
+    resources: dict[str, Any]
+    workflow: dict[str, Any] = field(default_factory=dict)
+    transfer_endpoints: dict[str, Any] = field(default_factory=dict)
+    origin: str = "<dict>"
+
+
+def load_document(source: ConfigSource) -> ConfigDocument:
+    """Read a configuration from a YAML path, a mapping or None (only the built-in ``local``)."""
+    if source is None:
+        data: Any = {}
+        origin = "<default>"
+    elif isinstance(source, Mapping):
+        data, origin = source, "<dict>"
+    elif isinstance(source, (str, os.PathLike)):
+        origin = os.fspath(source)
+        data = _read_yaml(origin)
+    else:
+        raise ConfigError(f"configuration must be a YAML file path, a mapping or None, not {type(source).__name__}")
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{origin}: the top level must be a mapping of resource names to their options, "
+                          f"not a {type(data).__name__}")
+    problems = [f"{origin}: resource names must be strings, got {k!r}" for k in data if not isinstance(k, str)]
+    if problems:
+        raise ConfigError(problems)
+    resources = {k: v for k, v in data.items() if k not in RESERVED_KEYS}
+    if "local" not in resources:
+        resources = {"local": dict(DEFAULT_LOCAL), **resources}
+    document = ConfigDocument(resources=resources, origin=origin)
+    for key in RESERVED_KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key}: expected a mapping, got {type(value).__name__} {value!r}")
+        setattr(document, key, dict(value))
+    return document
+
+
+def _read_yaml(path: str) -> Any:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return yaml.safe_load(stream)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration file: {exc.strerror}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
+        raise ConfigError(f"{where}: YAML syntax error: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: YAML error: {exc}") from None

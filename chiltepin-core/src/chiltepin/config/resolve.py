@@ -1,0 +1,232 @@
+"""The one resolution path: resource block -> site preset -> executor backend -> provider -> launcher.
+
+Every key of a block must be claimed by core or by the selected records' settings; all problems
+of all resources are collected and raised together as one :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from ..errors import ChiltepinError, ConfigError, PluginError, did_you_mean
+from ..plugins.manager import PluginManager
+from ..plugins.records import ExecutorBackend, ResolvedResource, ResourceProvider, Site
+from ..settings import Bool, Setting, Str
+from .document import ConfigDocument
+
+EXECUTOR = Setting("executor", Str(), None, "Executor backend (htex, mpi, globus-compute, ...); by default "
+                   "chosen from the other keys: endpoint -> globus-compute, mpi: true -> mpi, else htex.")
+MPI = Setting("mpi", Bool(), False, "Run MPI tasks on this resource (needs chiltepin-mpi).")
+EXTENDS = Setting("extends", Str(), None, "Start from a site preset, 'site:preset' (or 'preset' on the "
+                  "detected site); keys given here override the preset's.")
+PROVIDER = Setting("provider", Str(), "localhost", "Resource provider: where blocks run (localhost, slurm, "
+                   "pbspro, ...).")
+LAUNCHER = Setting("launcher", Str(), None, "Block launcher (single-node, simple, srun, ...); default: the "
+                   "executor backend's or the provider's.")
+
+CORE_SETTINGS: tuple[Setting, ...] = (EXECUTOR, MPI, EXTENDS)
+PROVIDER_SETTINGS: tuple[Setting, ...] = (PROVIDER, LAUNCHER)
+
+#: Keys that select a backend, and the backend they select, for hints when it is not installed.
+SELECTOR_KEYS = {"endpoint": "globus-compute", "mpi": "mpi"}
+
+
+def resolve_all(document: ConfigDocument, manager: PluginManager,
+                include: Sequence[str] | None = None) -> dict[str, ResolvedResource]:
+    """Resolve the resources to load (``local`` plus ``include``, or all), collecting every problem."""
+    names = list(document.resources)
+    if include is not None:
+        if isinstance(include, str):
+            include = [include]
+        unknown = [n for n in include if n not in document.resources]
+        if unknown:
+            raise ConfigError([f"include: resource '{n}' is not in the configuration{did_you_mean(n, names)}; "
+                               f"configured: {', '.join(names)}" for n in unknown])
+        names = ["local"] + [n for n in include if n != "local"]
+    problems: list[str] = []
+    resolved: dict[str, ResolvedResource] = {}
+    site_cache: list[str | None] = []
+    for name in names:
+        try:
+            resolved[name] = resolve_resource(name, document.resources[name], manager, site_cache)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return resolved
+
+
+def resolve_resource(name: str, block: Any, manager: PluginManager,
+                     site_cache: list[str | None] | None = None) -> ResolvedResource:
+    """Resolve one resource block; raise ConfigError listing every problem found in it."""
+    if block is None:
+        raise ConfigError(f"{name}: the resource has no options (its value is empty); give at least "
+                          f"'{name}: {{}}' or its provider, e.g. 'provider: localhost'")
+    if not isinstance(block, Mapping):
+        raise ConfigError(f"{name}: expected a mapping of options, got {type(block).__name__} {block!r}")
+    problems: list[str] = []
+    merged, site, from_preset = _apply_preset(name, dict(block), manager, site_cache)
+    try:
+        backend = _select_backend(name, merged, manager)
+        provider = launcher = None
+        if backend.needs_provider:
+            provider_name = merged.get("provider", PROVIDER.default)
+            if not isinstance(provider_name, str):
+                raise ConfigError(f"{name}.provider: expected a string, got {provider_name!r}")
+            provider = manager.lookup("resource_providers", provider_name, context=f"{name}.provider")
+            launcher_name = merged.get("launcher") or backend.launcher or provider.default_launcher
+            if launcher_name is not None:
+                if not isinstance(launcher_name, str):
+                    raise ConfigError(f"{name}.launcher: expected a string, got {launcher_name!r}")
+                launcher = manager.lookup("launchers", launcher_name, context=f"{name}.launcher")
+    except PluginError as exc:
+        raise ConfigError(str(exc)) from None
+
+    claims: dict[str, Setting] = {}
+    sources = [CORE_SETTINGS, backend.settings]
+    if provider is not None:
+        sources += [PROVIDER_SETTINGS, provider.settings, launcher.settings if launcher else ()]
+    for settings in sources:
+        for setting in settings:
+            claims.setdefault(setting.name, setting)
+    owner = f"provider '{provider.name}'" if provider else f"executor '{backend.name}'"
+
+    options: dict[str, Any] = {}
+    for key, value in merged.items():
+        where = f"{name}.{key}"
+        note = f" (set by site preset '{block['extends']}')" if key in from_preset else ""
+        if not isinstance(key, str):
+            problems.append(f"{name}: option names must be strings, got {key!r}")
+        elif key not in claims:
+            problems.append(f"{where}: unknown key for {owner}{note}" + _unknown_hint(key, claims, manager))
+        else:
+            try:
+                options[key] = claims[key].validate(value)
+            except ValueError as exc:
+                problems.append(f"{where}: {exc}{note}")
+    for key, setting in claims.items():
+        if key not in options:
+            if setting.required:
+                problems.append(f"{name}.{key}: required by {owner} but not set ({setting.help})")
+            options[key] = copy.deepcopy(setting.default)
+    if isinstance(options.get("environment"), tuple):
+        options["environment"] = list(options["environment"])
+    if not problems:
+        problems.extend(_cross_checks(name, options, backend, provider))
+    if problems:
+        raise ConfigError(problems)
+    return ResolvedResource(name=name, backend=backend.name, provider=provider.name if provider else None,
+                            launcher=launcher.name if launcher else None, options=MappingProxyType(options),
+                            site=site)
+
+
+def _apply_preset(name: str, block: dict[str, Any], manager: PluginManager,
+                  site_cache: list[str | None] | None) -> tuple[dict[str, Any], str | None, set[str]]:
+    extends = block.get("extends")
+    if extends is None:
+        return block, None, set()
+    if not isinstance(extends, str) or not extends:
+        raise ConfigError(f"{name}.extends: expected 'site:preset', got {extends!r}")
+    site_name, _, preset_name = extends.rpartition(":")
+    if not site_name:
+        if site_cache is None:
+            site_cache = []
+        if not site_cache:
+            site_cache.append(manager.detect_site())
+        site_name = site_cache[0]
+        if site_name is None:
+            raise ConfigError(f"{name}.extends: '{extends}' names no site and no installed site plugin "
+                              f"recognises this machine; write 'site:{extends}'")
+    try:
+        site: Site = manager.lookup("sites", site_name, context=f"{name}.extends")
+    except PluginError as exc:
+        raise ConfigError(str(exc)) from None
+    if preset_name not in site.presets:
+        raise ConfigError(f"{name}.extends: site '{site_name}' has no preset '{preset_name}'"
+                          f"{did_you_mean(preset_name, site.presets)}; presets: {', '.join(sorted(site.presets))}")
+    preset = {**site.defaults, **site.presets[preset_name]}
+    user = {k: v for k, v in block.items() if k != "extends"}
+    merged = {**preset, **user}
+    if site.environment:
+        own = merged.get("environment", [])
+        if isinstance(own, list):
+            merged["environment"] = list(site.environment) + own
+    return merged, site.name, set(preset) - set(user)
+
+
+def _select_backend(name: str, block: Mapping[str, Any], manager: PluginManager) -> ExecutorBackend:
+    explicit = block.get("executor")
+    if explicit is not None:
+        if not isinstance(explicit, str):
+            raise ConfigError(f"{name}.executor: expected a string, got {explicit!r}")
+        return manager.lookup("executor_backends", explicit, context=f"{name}.executor")
+    backends = manager.records("executor_backends")
+    selectors = sorted((b for b in backends.values() if b.selected_by),
+                       key=lambda b: (b.needs_provider, b.name))
+    for backend in selectors:
+        if block.get(backend.selected_by) not in (None, False, ""):
+            return backend
+    claimed = {b.selected_by for b in selectors}
+    for key, backend_name in SELECTOR_KEYS.items():
+        if key not in claimed and block.get(key) not in (None, False, ""):
+            try:
+                return manager.lookup("executor_backends", backend_name)
+            except PluginError as exc:
+                raise ConfigError(f"{name}.{key}: this key selects the {exc}") from None
+    return manager.lookup("executor_backends", "htex", context=name)
+
+
+def _unknown_hint(key: str, claims: Mapping[str, Setting], manager: PluginManager) -> str:
+    hint = did_you_mean(key, claims)
+    if hint:
+        return hint
+    owners = []
+    for kind, label in (("resource_providers", "provider"), ("executor_backends", "executor"),
+                        ("launchers", "launcher")):
+        for record in manager.records(kind).values():
+            if any(s.name == key for s in record.settings):
+                owners.append(f"{label} '{record.name}'")
+    return f" (it is a setting of {', '.join(owners)})" if owners else ""
+
+
+def _cross_checks(name: str, options: Mapping[str, Any], backend: ExecutorBackend,
+                  provider: ResourceProvider | None) -> list[str]:
+    problems = []
+    min_b, max_b, init_b = (options.get(k) for k in ("min_blocks", "max_blocks", "init_blocks"))
+    if isinstance(max_b, int):
+        if isinstance(min_b, int) and min_b > max_b:
+            problems.append(f"{name}.min_blocks: {min_b} is more than max_blocks ({max_b})")
+        if isinstance(init_b, int) and init_b > max_b:
+            problems.append(f"{name}.init_blocks: {init_b} is more than max_blocks ({max_b})")
+    for record in (backend, provider):
+        if record is not None and record.check is not None:
+            problems.extend(f"{name}.{text}" for text in record.check(options))
+    return problems
+
+
+def build_executor(resource: ResolvedResource, manager: PluginManager) -> Any:
+    """Build the Parsl executor of a resolved resource; constructor errors become ConfigError."""
+    backend = manager.lookup("executor_backends", resource.backend)
+    stage = f"executor backend '{backend.name}'"
+    try:
+        launcher = provider = None
+        if resource.launcher is not None:
+            stage = f"launcher '{resource.launcher}'"
+            spec = manager.lookup("launchers", resource.launcher)
+            launcher = spec.build(resource) if spec.build else None
+        if resource.provider is not None:
+            stage = f"provider '{resource.provider}'"
+            provider = manager.lookup("resource_providers", resource.provider).build(resource, launcher)
+        stage = f"executor backend '{backend.name}'"
+        return backend.build(resource, provider)
+    except ChiltepinError:
+        raise
+    except Exception as exc:
+        raise ConfigError(f"{resource.name}: {stage} rejected the settings: {type(exc).__name__}: {exc}") from exc
+
+
+def build_executors(resources: Iterable[ResolvedResource], manager: PluginManager) -> list[Any]:
+    return [build_executor(r, manager) for r in resources]

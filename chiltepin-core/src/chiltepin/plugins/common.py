@@ -1,0 +1,100 @@
+"""Settings and helpers shared by providers and executor backends of every plugin.
+
+Plugin authors reuse these so that the same key means the same thing on every provider:
+``BLOCK_SETTINGS`` (blocks and environment) for resource providers and ``HTEX_SETTINGS`` plus
+:func:`htex_kwargs` for backends built on Parsl's HighThroughputExecutor.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from typing import Any
+
+from ..errors import ConfigError
+from ..settings import AnyOf, Bool, Float, Int, Setting, Str, StrList
+from .records import ResolvedResource
+
+BLOCK_SETTINGS: tuple[Setting, ...] = (
+    Setting("init_blocks", Int(minimum=0), 0, "Blocks started when the workflow starts."),
+    Setting("min_blocks", Int(minimum=0), 0, "Blocks kept even when idle."),
+    Setting("max_blocks", Int(minimum=0), 1, "Most blocks running at once."),
+    Setting("environment", StrList(), (), "Shell lines run before workers start in every block (module "
+            "loads, exports, activating an environment); a YAML list, one line per item."),
+)
+
+HTEX_SETTINGS: tuple[Setting, ...] = (
+    Setting("address", Str(), "127.0.0.1", "Address, host name or network interface name (e.g. ib0) that "
+            "workers connect back to. Never discovered automatically."),
+    Setting("max_workers_per_node", Int(minimum=1), None, "Workers per node (default: cores / cores_per_worker)."),
+    Setting("cores_per_worker", Float(above=0), 1.0, "Cores each worker counts as using."),
+    Setting("mem_per_worker", Float(above=0), None, "Memory (GB) each worker counts as using."),
+    Setting("cpu_affinity", Str(), "none", "Worker CPU binding (Parsl cpu_affinity: none, block, alternating, ...)."),
+    Setting("available_accelerators", AnyOf((Int(minimum=0), StrList())), None,
+            "Accelerators per node: a count or a list of device ids; one worker is pinned per accelerator."),
+    Setting("worker_debug", Bool(), False, "Verbose worker logs."),
+    Setting("encrypted", Bool(), True, "Encrypt traffic between the workflow and its workers (CurveZMQ)."),
+    Setting("heartbeat_period", Int(minimum=1), 30, "Seconds between worker heartbeats."),
+    Setting("heartbeat_threshold", Int(minimum=1), 120, "Seconds without a heartbeat before a worker is lost."),
+)
+
+
+def worker_init(resource: ResolvedResource) -> str:
+    """The resource's environment lines as Parsl's ``worker_init`` script."""
+    return "\n".join(resource.get("environment") or ())
+
+
+def block_kwargs(resource: ResolvedResource) -> dict[str, Any]:
+    """Keyword arguments every Parsl provider takes: blocks and worker_init."""
+    return {"init_blocks": resource.get("init_blocks", 0), "min_blocks": resource.get("min_blocks", 0),
+            "max_blocks": resource.get("max_blocks", 1), "worker_init": worker_init(resource)}
+
+
+def resolve_address(resource_name: str, value: str) -> str:
+    """An address as given, or the IPv4 address of a network interface when given its name."""
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    if "." in value or value == "localhost":
+        return value  # a host name; Parsl hands it to the workers unchanged
+    from parsl.addresses import address_by_interface
+
+    try:
+        return address_by_interface(value)
+    except OSError as exc:
+        raise ConfigError(f"{resource_name}.address: no usable network interface '{value}' on this host "
+                          f"({exc}); give an address or an interface name from `ip addr`") from None
+
+
+def _script(name: str) -> str | None:
+    path = os.path.join(os.path.dirname(sys.executable), name)
+    return path if os.path.exists(path) else None
+
+
+def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
+    """Keyword arguments for ``HighThroughputExecutor`` (and MPIExecutor) from ``HTEX_SETTINGS``.
+
+    The interchange always starts with this interpreter; on ``localhost`` the worker pool does
+    too (so a workflow runs from a virtual environment that is not activated), through
+    :mod:`chiltepin.plugins.builtin.worker_pool`, which starts workers much sooner.
+    """
+    kwargs: dict[str, Any] = {
+        "label": resource.name,
+        "address": resolve_address(resource.name, resource.get("address") or "127.0.0.1"),
+        "worker_debug": resource.get("worker_debug", False),
+        "encrypted": resource.get("encrypted", True),
+        "heartbeat_period": resource.get("heartbeat_period", 30),
+        "heartbeat_threshold": resource.get("heartbeat_threshold", 120),
+    }
+    interchange = _script("interchange.py")
+    if interchange:
+        kwargs["interchange_launch_cmd"] = [sys.executable, interchange]
+    if resource.provider == "localhost":
+        from parsl.executors.high_throughput.executor import DEFAULT_LAUNCH_CMD
+
+        pool = f"{sys.executable} -m chiltepin.plugins.builtin.worker_pool"
+        kwargs["launch_cmd"] = f"{pool} " + DEFAULT_LAUNCH_CMD.split(" ", 1)[1]
+    return kwargs

@@ -1,0 +1,164 @@
+"""The records that collect hooks return.
+
+Each record is a frozen dataclass with a ``name`` (lower-case ``[a-z0-9-]+``, unique per kind) and,
+where it is configured from YAML, a ``settings`` tuple of :class:`chiltepin.settings.Setting`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..settings import Setting
+
+if TYPE_CHECKING:
+    from parsl.executors.base import ParslExecutor
+    from parsl.launchers.base import Launcher
+    from parsl.providers.base import ExecutionProvider
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ResolvedResource:
+    """One resource after site presets, validation and defaults: what builders receive.
+
+    ``options`` holds every claimed key with its checked value or default. ``backend``,
+    ``provider`` and ``launcher`` are record names (provider and launcher are None for backends
+    that need no local provider, such as globus-compute).
+    """
+
+    name: str
+    backend: str
+    provider: str | None
+    launcher: str | None
+    options: Mapping[str, Any]
+    site: str | None = None
+
+    @property
+    def mpi(self) -> bool:
+        return bool(self.options.get("mpi"))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+
+@dataclass(frozen=True)
+class ResourceProvider:
+    """Turns a resource's settings into a Parsl ``ExecutionProvider`` (where blocks run).
+
+    ``build(resource, launcher)`` receives the resolved resource and the built launcher.
+    ``default_launcher`` names the launcher used when the resource names none. ``check(options)``
+    returns cross-key problems as ``"key: what is wrong"`` texts (core adds the resource name).
+    """
+
+    name: str
+    build: Callable[[ResolvedResource, Launcher], ExecutionProvider]
+    settings: Sequence[Setting] = ()
+    default_launcher: str | None = "single-node"
+    description: str = ""
+    check: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
+
+
+@dataclass(frozen=True)
+class LauncherSpec:
+    """A launcher, in one of two roles; names are unique within a role.
+
+    ``role="block"``: ``build(resource)`` returns the Parsl ``Launcher`` that starts workers in
+    a block; resources select it with ``launcher:``. ``role="mpi"``: an MPI launcher selected
+    with ``mpi_launcher:``; ``prefix(spec, nodes)`` returns the command prefix a task sees as
+    ``$PARSL_MPI_PREFIX`` for a resource specification and node list.
+    """
+
+    name: str
+    build: Callable[[ResolvedResource], Launcher] | None = None
+    settings: Sequence[Setting] = ()
+    description: str = ""
+    role: str = "block"
+    prefix: Callable[[Mapping[str, Any], Sequence[str]], str] | None = None
+
+
+@dataclass(frozen=True)
+class ExecutorBackend:
+    """Turns a resource and its provider into a Parsl executor labelled with the resource name.
+
+    ``selected_by`` names the resource key whose presence picks this backend when the resource
+    has no explicit ``executor:`` (for example ``endpoint`` for globus-compute, ``mpi`` for mpi).
+    ``launcher`` forces a launcher unless the resource names one. Backends with
+    ``needs_provider=False`` get ``provider=None`` and claim every key themselves.
+    """
+
+    name: str
+    build: Callable[[ResolvedResource, ExecutionProvider | None], ParslExecutor]
+    settings: Sequence[Setting] = ()
+    selected_by: str | None = None
+    launcher: str | None = None
+    needs_provider: bool = True
+    description: str = ""
+    check: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
+
+
+class Transferer(Protocol):
+    """What a transfer provider's ``build`` returns."""
+
+    def transfer(self, src: Mapping[str, Any], dst: Mapping[str, Any], src_path: str, dst_path: str, *,
+                 timeout: float, polling_interval: float, recursive: bool, **options: Any) -> bool: ...
+
+    def delete(self, target: Mapping[str, Any], path: str, *, timeout: float, polling_interval: float,
+               recursive: bool, **options: Any) -> bool: ...
+
+
+@dataclass(frozen=True)
+class TransferProvider:
+    """Moves and deletes data between named transfer endpoints.
+
+    ``endpoint_settings`` declares the keys of a ``transfer_endpoints:`` entry served by this
+    provider. ``resolves_names`` says the provider can serve endpoints that the configuration
+    does not declare (Globus looks them up by display name or UUID). ``build()`` returns an
+    object with ``transfer`` and ``delete`` methods.
+    """
+
+    name: str
+    build: Callable[[], Transferer]
+    endpoint_settings: Sequence[Setting] = ()
+    resolves_names: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Site:
+    """A named HPC centre: resource presets, environment lines and defaults.
+
+    A resource uses a preset with ``extends: site:preset``. ``environment`` lines are put before
+    the resource's own; ``defaults`` apply under every preset of the site.
+    """
+
+    name: str
+    presets: Mapping[str, Mapping[str, Any]]
+    description: str = ""
+    environment: Sequence[str] = ()
+    defaults: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A ``chiltepin NAME`` command: ``configure_parser(parser)`` adds arguments,
+    ``run(args)`` does the work and returns the exit code."""
+
+    name: str
+    help: str
+    configure_parser: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+RECORD_KINDS: dict[str, type] = {
+    "resource_providers": ResourceProvider,
+    "launchers": LauncherSpec,
+    "executor_backends": ExecutorBackend,
+    "transfer_providers": TransferProvider,
+    "sites": Site,
+    "subcommands": Subcommand,
+}

@@ -1,0 +1,183 @@
+"""The workflow lifecycle: resolve the configuration, start Parsl, clean up fully."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from ._runtime import state
+from .config import build_executor, load_document, resolve_all, resolve_options
+from .config.document import ConfigSource
+from .errors import WorkflowError
+from .plugins.manager import get_plugin_manager
+from .plugins.records import ResolvedResource
+
+logger = logging.getLogger(__name__)
+
+_active: Workflow | None = None
+_lock = threading.Lock()
+
+
+class Workflow:
+    """One run of a workflow: the resources of a configuration, loaded into Parsl.
+
+    ``config`` is a YAML path, a mapping or None (only the built-in ``local`` resource).
+    ``include`` limits the resources loaded (``local`` is always loaded). Other keyword options
+    (``retries``, ``checkpoint_mode``, ``resume``, ``strategy_period``, ...) override the
+    file's ``workflow:`` block. Use it as a context manager, or call :meth:`start` and
+    :meth:`cleanup`. Only one workflow runs in a process at a time.
+    """
+
+    def __init__(self, config: ConfigSource = None, *, include: Sequence[str] | None = None,
+                 run_dir: str | None = None, log_file: str | None = None, log_level: str | None = None,
+                 **options: Any):
+        self.document = load_document(config)
+        self.include = include
+        self._python_options = {"run_dir": run_dir, "log_file": log_file, "log_level": log_level, **options}
+        self.options = resolve_options(self.document.workflow, self._python_options)
+        self.resources: dict[str, ResolvedResource] = {}
+        self.dfk: Any = None
+        self._remove_log_handler: Any = None
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> Workflow:
+        """Resolve the configuration, build the executors and load them into Parsl."""
+        global _active
+        from parsl.dataflow.dflow import DataFlowKernelLoader
+
+        with _lock:
+            if self.dfk is not None:
+                raise WorkflowError("this workflow is already running")
+            if _active is not None:
+                raise WorkflowError(f"another workflow (run {_active.run_id}) is running in this process; "
+                                    f"call its cleanup() before starting a new one")
+            if DataFlowKernelLoader._dfk is not None:
+                raise WorkflowError("a Parsl DataFlowKernel that chiltepin did not start is loaded in this "
+                                    "process; clean it up (parsl.dfk().cleanup()) before starting a workflow")
+            manager = get_plugin_manager()
+            resources = resolve_all(self.document, manager, self.include)
+            executors = [build_executor(r, manager) for r in resources.values()]
+            config = self._parsl_config(executors)
+            if self.options["log_file"]:
+                import parsl
+
+                level = getattr(logging, self.options["log_level"] or "INFO")
+                self._remove_log_handler = parsl.set_file_logger(self.options["log_file"], level=level)
+            try:
+                self.dfk = DataFlowKernelLoader.load(config)
+            except Exception:
+                self._detach_log_handler()
+                raise
+            self.resources = resources
+            state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]))
+            _active = self
+        return self
+
+    def cleanup(self) -> None:
+        """Stop Parsl and release everything; every step is attempted even if one fails."""
+        global _active
+        errors: list[BaseException] = []
+        with _lock:
+            if _active is self:
+                state.deactivate()
+                _active = None
+            dfk, self.dfk = self.dfk, None
+            if dfk is not None:
+                try:
+                    dfk.cleanup()
+                except Exception as exc:
+                    errors.append(exc)
+                finally:
+                    from parsl.dataflow.dflow import DataFlowKernelLoader
+
+                    if DataFlowKernelLoader._dfk is dfk:
+                        DataFlowKernelLoader.clear()
+            try:
+                self._detach_log_handler()
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise WorkflowError(f"workflow cleanup failed: {errors[0]!r}"
+                                + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")) from errors[0]
+
+    def _detach_log_handler(self) -> None:
+        remove, self._remove_log_handler = self._remove_log_handler, None
+        if remove is not None:
+            remove()
+
+    def __enter__(self) -> Workflow:
+        return self.start()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        try:
+            self.cleanup()
+        except WorkflowError:
+            if exc_type is None:
+                raise
+            logger.exception("workflow cleanup failed while handling another error")
+
+    # -- Parsl -----------------------------------------------------------------------------
+
+    def _parsl_config(self, executors: list[Any]) -> Any:
+        from parsl.config import Config
+
+        opts = self.options
+        kwargs: dict[str, Any] = {
+            "executors": executors, "run_dir": opts["run_dir"], "retries": opts["retries"],
+            "strategy_period": opts["strategy_period"], "max_idletime": opts["max_idletime"],
+            "usage_tracking": opts["usage_tracking"],
+        }
+        checkpoint: dict[str, Any] = {"checkpoint_mode": opts["checkpoint_mode"],
+                                      "checkpoint_period": opts["checkpoint_period"]}
+        if opts["resume"]:
+            from parsl.utils import get_all_checkpoints
+
+            checkpoint["checkpoint_files"] = get_all_checkpoints(opts["run_dir"])
+        if "memoizer" in inspect.signature(Config).parameters:
+            from parsl.dataflow.memoization import BasicMemoizer
+
+            kwargs["memoizer"] = BasicMemoizer(**checkpoint)
+        else:  # Parsl releases before the Memoizer interface
+            kwargs.update(checkpoint)
+        return Config(**kwargs)
+
+    # -- what a running workflow exposes -----------------------------------------------------
+
+    def _running_dfk(self) -> Any:
+        if self.dfk is None:
+            raise WorkflowError("the workflow is not running; call start() or use it in a `with` block")
+        return self.dfk
+
+    @property
+    def run_id(self) -> str | None:
+        return self.dfk.run_id if self.dfk is not None else None
+
+    @property
+    def run_dir(self) -> str | None:
+        return self.dfk.run_dir if self.dfk is not None else None
+
+    @property
+    def tasks(self) -> dict[int, Any]:
+        """Parsl's task records of this run, by task id."""
+        return self._running_dfk().tasks
+
+    @property
+    def executors(self) -> dict[str, Any]:
+        return {k: v for k, v in self._running_dfk().executors.items() if not k.startswith("_parsl")}
+
+    def wait_for_current_tasks(self) -> None:
+        """Block until every task submitted so far has finished."""
+        self._running_dfk().wait_for_current_tasks()
+
+    def checkpoint(self) -> None:
+        """Write a checkpoint now (checkpoint_mode 'manual')."""
+        self._running_dfk().checkpoint()
+
+
+def active_workflow() -> Workflow | None:
+    """The running workflow of this process, if any."""
+    return _active
