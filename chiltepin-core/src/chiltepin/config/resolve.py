@@ -158,10 +158,14 @@ def _apply_preset(name: str, block: dict[str, Any], manager: PluginManager,
 
 
 def _select_backend(name: str, block: Mapping[str, Any], manager: PluginManager) -> ExecutorBackend:
+    for setting in CORE_SETTINGS:
+        try:
+            if setting.name in block:
+                setting.validate(block[setting.name])
+        except ValueError as exc:
+            raise ConfigError(f"{name}.{setting.name}: {exc}") from None
     explicit = block.get("executor")
     if explicit is not None:
-        if not isinstance(explicit, str):
-            raise ConfigError(f"{name}.executor: expected a string, got {explicit!r}")
         return manager.lookup("executor_backends", explicit, context=f"{name}.executor")
     backends = manager.records("executor_backends")
     selectors = sorted((b for b in backends.values() if b.selected_by),
