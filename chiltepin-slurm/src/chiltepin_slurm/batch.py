@@ -1,0 +1,61 @@
+"""What the Slurm and PBS Pro providers share: settings, cross-key checks and submit errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from chiltepin.plugins import Float, Int, Setting, Str, StrList
+from chiltepin.plugins.common import BLOCK_SETTINGS, block_kwargs
+from chiltepin.plugins.records import ResolvedResource
+
+from . import walltime
+
+BATCH_SETTINGS: tuple[Setting, ...] = BLOCK_SETTINGS + (
+    Setting("nodes_per_block", Int(minimum=1), 1, "Nodes in each block (batch job)."),
+    Setting("cores_per_node", Int(minimum=1), None,
+            "Cores per node the block asks for. Unset: the scheduler's default (whole nodes with "
+            "exclusive on Slurm). On non-MPI resources it also caps the workers per node; on MPI "
+            "resources it is the rank slots per node (see the provider's page)."),
+    Setting("mem_per_node", Int(minimum=1), None, "Memory per node in GB."),
+    Setting("gpus_per_node", Int(minimum=0), None, "GPUs per node."),
+    Setting("account", Str(), None, "Account (allocation, project) charged for the blocks."),
+    Setting("walltime", Str(walltime.PATTERN, walltime.FORMS), "00:10:00",
+            "Longest run time of each block, HH:MM:SS or D-HH:MM:SS.", check=walltime.problem),
+    Setting("cmd_timeout", Int(minimum=1), 30, "Seconds to wait for a scheduler command (submit, status, "
+            "cancel) before it counts as failed."),
+    Setting("status_polling_interval", Float(above=0), 60.0, "Seconds between scheduler status queries for "
+            "the blocks (Parsl polls every 60 s)."),
+)
+
+
+def scheduler_options_setting(directive: str, example: str) -> Setting:
+    """The ``scheduler_options`` key: extra header lines, each starting with ``directive``."""
+
+    def check(lines: list[str]) -> str | None:
+        for line in lines:
+            if not line.startswith(directive):
+                return (f"line {line!r} does not start with '{directive}'; every line is copied into the "
+                        f"job script's header as is (e.g. '{directive} {example}')")
+        return None
+
+    return Setting("scheduler_options", StrList(), (),
+                   f"Extra header lines copied as they are into the job script, each starting with "
+                   f"'{directive}' (e.g. '{directive} {example}'): anything the other keys do not cover.",
+                   check=check)
+
+
+def provider_kwargs(resource: ResolvedResource) -> dict[str, Any]:
+    """Keyword arguments both Parsl cluster providers take, from the shared settings."""
+    return {**block_kwargs(resource), "nodes_per_block": resource.get("nodes_per_block", 1),
+            "account": resource.get("account"), "cmd_timeout": resource.get("cmd_timeout", 30)}
+
+
+def workers_fit(options: Mapping[str, Any]) -> Iterator[str]:
+    """A problem if the HTEX workers of a node would need more cores than ``cores_per_node``."""
+    cores, workers = options.get("cores_per_node"), options.get("max_workers_per_node")
+    per_worker = options.get("cores_per_worker") or 1.0
+    if cores and workers and not options.get("mpi") and workers * per_worker > cores:
+        yield (f"max_workers_per_node: {workers} workers x {per_worker:g} cores_per_worker need "
+               f"{workers * per_worker:g} cores, more than cores_per_node ({cores})")
+

@@ -1,0 +1,51 @@
+"""The ``slurm`` resource provider: blocks are Slurm batch jobs (sbatch, squeue, scancel)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from chiltepin.plugins import Bool, ResolvedResource, ResourceProvider, Setting, Str
+
+from . import walltime
+from .batch import BATCH_SETTINGS, provider_kwargs, scheduler_options_setting
+
+SETTINGS: tuple[Setting, ...] = BATCH_SETTINGS + (
+    Setting("exclusive", Bool(), True, "Ask for whole nodes (--exclusive). Without it, and without "
+            "cores_per_node, Slurm gives the block one CPU per node."),
+    Setting("partition", Str(), None, "Partition the blocks run in (--partition); unset: the cluster's default."),
+    Setting("qos", Str(), None, "Quality of service (--qos)."),
+    Setting("queue", Str(), None, "The QOS (--qos) under the name chiltepin 0.1 used for it; prefer qos. "
+            "On Slurm this is not the partition."),
+    Setting("constraint", Str(), None, "Node features the blocks need (--constraint), e.g. 'cpu' or 'gpu&a100'."),
+    scheduler_options_setting("#SBATCH", "--licenses=scratch"),
+)
+
+
+def check(options: Mapping[str, Any]) -> Iterator[str]:
+    queue, qos = options.get("queue"), options.get("qos")
+    if queue and qos and queue != qos:
+        yield (f"queue: on Slurm 'queue' sets the QOS (as in chiltepin 0.1) and conflicts with qos ({qos!r}); "
+               f"set only qos (use partition for the partition)")
+
+
+def build(resource: ResolvedResource, launcher: Any) -> Any:
+    from .parsl_providers import SlurmBlockProvider
+
+    cores = resource.get("cores_per_node")
+    extra = {"launcher": launcher} if launcher is not None else {}
+    return SlurmBlockProvider(
+        status_interval=resource.get("status_polling_interval", 60.0),
+        rank_slots=cores if resource.mpi else None,
+        cores_per_node=None if resource.mpi else cores,
+        partition=resource.get("partition"), qos=resource.get("qos") or resource.get("queue"),
+        constraint=resource.get("constraint"), mem_per_node=resource.get("mem_per_node"),
+        gpus_per_node=resource.get("gpus_per_node"), exclusive=resource.get("exclusive", True),
+        walltime=walltime.hms(resource.get("walltime", "00:10:00"), whole_minutes=True),
+        scheduler_options="\n".join(resource.get("scheduler_options") or ()),
+        **provider_kwargs(resource), **extra)
+
+
+SLURM = ResourceProvider(
+    name="slurm", build=build, settings=SETTINGS, default_launcher="srun", check=check,
+    description="Run blocks as Slurm batch jobs (sbatch, squeue, scancel).")
