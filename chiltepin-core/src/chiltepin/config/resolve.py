@@ -109,7 +109,7 @@ def resolve_resource(name: str, block: Any, manager: PluginManager,
                 problems.append(f"{where}: {exc}{note}")
     for key, setting in claims.items():
         if key not in options:
-            if setting.required:
+            if setting.required and key not in merged:
                 problems.append(f"{name}.{key}: required by {owner} but not set ({setting.help})")
             options[key] = copy.deepcopy(setting.default)
     if isinstance(options.get("environment"), tuple):

@@ -1,0 +1,153 @@
+"""The ``globus-compute`` executor backend: Parsl's GlobusComputeExecutor, with per-task merging.
+
+Parsl's ``GlobusComputeExecutor`` replaces the whole ``user_endpoint_config`` when a task
+brings its own, and sets it on the shared SDK executor for the duration of one submit. Here a
+task's endpoint options are merged over the resource's, and the per-task values live in a
+thread-local override of the SDK executor, so concurrent submits never see each other's.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from chiltepin.plugins import ExecutorBackend, ResolvedResource
+from globus_compute_sdk import Client, Executor
+from parsl.executors import GlobusComputeExecutor
+from parsl.executors.base import ParslExecutor
+
+from .settings import COMPUTE_SETTINGS, TEMPLATE_VARIABLES, check_endpoint_options, endpoint_config
+
+_UNSET = object()
+
+
+class TaskOptionsExecutor(Executor):
+    """The Globus Compute SDK executor, where ``resource_specification`` and
+    ``user_endpoint_config`` can be set for the current thread only (:meth:`task_options`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self._task_local = threading.local()
+        super().__init__(*args, **kwargs)
+
+    def _override(self, name: str) -> Any:
+        return getattr(self._task_local, name, _UNSET)
+
+    @property
+    def resource_specification(self) -> dict[str, Any] | None:  # type: ignore[override]
+        value = self._override("resource_specification")
+        return Executor.resource_specification.fget(self) if value is _UNSET else value
+
+    @resource_specification.setter
+    def resource_specification(self, value: dict[str, Any] | None) -> None:
+        Executor.resource_specification.fset(self, value)
+
+    @property
+    def user_endpoint_config(self) -> dict[str, Any] | None:  # type: ignore[override]
+        value = self._override("user_endpoint_config")
+        return Executor.user_endpoint_config.fget(self) if value is _UNSET else value
+
+    @user_endpoint_config.setter
+    def user_endpoint_config(self, value: dict[str, Any] | None) -> None:
+        Executor.user_endpoint_config.fset(self, value)
+
+    @contextmanager
+    def task_options(self, resource_specification: dict[str, Any] | None,
+                     user_endpoint_config: dict[str, Any] | None) -> Iterator[None]:
+        """Use these values for submits made by this thread inside the block."""
+        for name, value in (("resource_specification", resource_specification),
+                            ("user_endpoint_config", user_endpoint_config)):
+            try:
+                json.dumps(value)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{name} must be JSON-serialisable: {exc}") from None
+        local = self._task_local
+        local.resource_specification = resource_specification
+        local.user_endpoint_config = user_endpoint_config
+        try:
+            yield
+        finally:
+            del local.resource_specification, local.user_endpoint_config
+
+
+class ChiltepinComputeExecutor(GlobusComputeExecutor):
+    """Parsl's GlobusComputeExecutor whose tasks merge their endpoint options over the resource's.
+
+    A task's ``parsl_resource_specification`` may carry ``user_endpoint_config`` (per-call
+    endpoint options) and endpoint option names directly (from ``chiltepin_task_geometry``);
+    both are laid over the resource's options. The other keys (MPI geometry such as
+    ``num_nodes``, ``num_ranks``) go to the endpoint as the task's resource specification.
+    """
+
+    executor: TaskOptionsExecutor
+
+    def submit(self, func: Callable[..., Any], resource_specification: dict[str, Any], *args: Any,
+               **kwargs: Any) -> Any:
+        spec, config = self.split_specification(resource_specification)
+        with self.executor.task_options(spec, config):
+            return self.executor.submit(func, *args, **kwargs)
+
+    def split_specification(self, resource_specification: Mapping[str, Any] | None
+                            ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(resource specification, merged endpoint options) for one task; inputs are not modified."""
+        spec = copy.deepcopy(dict(resource_specification or {}))
+        overrides = dict(spec.pop("user_endpoint_config", None) or {})
+        for key in [k for k in spec if k in TEMPLATE_VARIABLES]:
+            overrides.setdefault(key, spec.pop(key))
+        config = copy.deepcopy(self.user_endpoint_config) or {}
+        if overrides:
+            config.update(check_endpoint_options(overrides, f"{self.label}: user_endpoint_config"))
+        base_spec = copy.deepcopy(self.resource_specification) or {}
+        base_spec.update(spec)
+        return base_spec or None, config or None
+
+    def shutdown(self) -> None:
+        """Stop submitting, cancel what was not sent, and stop the result stream if one is open.
+
+        Unlike Parsl's, this does not start a result watcher (and an AMQP connection) only to
+        stop it when no task was ever submitted.
+        """
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        watcher = _live_result_watcher(self.executor)
+        if watcher is not None:
+            watcher.shutdown(wait=False, cancel_futures=True)
+        ParslExecutor.shutdown(self)
+
+
+def _live_result_watcher(executor: Executor) -> Any:
+    from globus_compute_sdk.sdk import executor as sdk_executor
+
+    watchers = getattr(sdk_executor, "_RESULT_WATCHERS", None)
+    if watchers is None:  # an SDK without the registry: fall back to Parsl's way
+        return executor._get_result_watcher()
+    watcher = watchers.get(executor.task_group_id)
+    return watcher if watcher is not None and watcher.is_alive() else None
+
+
+def compute_client() -> Client:
+    """A Globus Compute client using chiltepin's login (token storage, or service credentials).
+
+    No request is made here: the version check is skipped so that building a workflow's
+    executors stays offline; the first submit authenticates.
+    """
+    from .auth import globus_app
+
+    return Client(app=globus_app(), do_version_check=False)
+
+
+def build_executor(resource: ResolvedResource, provider: Any = None,
+                   client_factory: Callable[[], Client] = compute_client) -> ChiltepinComputeExecutor:
+    """Build the executor of a ``globus-compute`` resource, labelled with the resource name."""
+    sdk = TaskOptionsExecutor(endpoint_id=resource.get("endpoint"), client=client_factory(),
+                              user_endpoint_config=endpoint_config(resource.options), label=resource.name)
+    return ChiltepinComputeExecutor(sdk, label=resource.name)
+
+
+COMPUTE_BACKEND = ExecutorBackend(
+    name="globus-compute", build=build_executor, settings=COMPUTE_SETTINGS, selected_by="endpoint",
+    needs_provider=False,
+    description="Run tasks on a remote Globus Compute endpoint; the other keys are sent to the endpoint's "
+                "configuration template (written by `chiltepin endpoint configure`).")
