@@ -1,0 +1,69 @@
+"""The ``mpi`` executor backend: resources with ``mpi: true`` run on Parsl's MPIExecutor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from chiltepin.errors import PluginError
+from chiltepin.plugins import ExecutorBackend, Int, ResolvedResource, Setting, Str, get_plugin_manager
+from chiltepin.plugins.common import HTEX_SETTINGS, htex_kwargs
+
+from .launchers import PARSL_NAMES
+
+#: HTEX settings that Parsl's MPIExecutor takes (it fixes the worker count and core share itself).
+MPI_HTEX_SETTINGS = tuple(s for s in HTEX_SETTINGS
+                          if s.name in ("address", "worker_debug", "encrypted", "heartbeat_period",
+                                        "heartbeat_threshold"))
+
+MPI_SETTINGS: tuple[Setting, ...] = (
+    Setting("max_mpi_apps", Int(minimum=1), 1,
+            "MPI tasks run at once per block (Parsl's max_workers_per_block). Each task takes at least "
+            "one node, so at most nodes_per_block; on localhost, the tasks share this machine."),
+    Setting("mpi_launcher", Str(), None,
+            "MPI launcher whose command tasks get as $PARSL_MPI_PREFIX: srun, mpiexec (MPICH/Hydra, Intel "
+            "MPI), mpiexec-openmpi, aprun, or one a plugin adds. Default: srun on provider slurm, mpiexec "
+            "elsewhere."),
+    Setting("mpi_command", Str(), None,
+            "Program that replaces the launcher's own at the start of $PARSL_MPI_PREFIX, e.g. "
+            "mpiexec.mpich or /opt/openmpi/bin/mpirun (default: the launcher's, on PATH)."),
+) + MPI_HTEX_SETTINGS
+
+
+def mpi_launcher(options: Mapping[str, Any]) -> str:
+    """The MPI launcher a resource uses: its ``mpi_launcher``, else the provider's default."""
+    return options.get("mpi_launcher") or ("srun" if options.get("provider") == "slurm" else "mpiexec")
+
+
+def check(options: Mapping[str, Any]) -> Iterator[str]:
+    """Cross-key rules of an MPI resource, as ``"key: problem"`` texts."""
+    if options.get("launcher") not in (None, "simple"):
+        yield (f"launcher: an MPI resource starts one worker pool per block, which needs the 'simple' "
+               f"launcher; got '{options['launcher']}' (choose how ranks start with mpi_launcher instead)")
+    name = mpi_launcher(options)
+    try:
+        get_plugin_manager().lookup("mpi_launchers", name)
+    except PluginError as exc:
+        yield f"mpi_launcher: {exc}"
+    nodes, apps = options.get("nodes_per_block"), options.get("max_mpi_apps")
+    if isinstance(nodes, int) and isinstance(apps, int) and apps > nodes:
+        yield (f"max_mpi_apps: {apps} MPI tasks cannot run at once on a block of {nodes} node(s) (nodes_per_block); "
+               f"each takes at least one node, so use at most {nodes}")
+
+
+def build(resource: ResolvedResource, provider: Any) -> Any:
+    """A :class:`ChiltepinMPIExecutor` labelled with the resource's name."""
+    from .executor import ChiltepinMPIExecutor
+
+    launcher = mpi_launcher(resource.options)
+    apps = resource.get("max_mpi_apps", 1)
+    return ChiltepinMPIExecutor(
+        provider=provider, max_workers_per_block=apps, mpi_launcher=PARSL_NAMES.get(launcher, "mpiexec"),
+        launcher=launcher, mpi_command=resource.get("mpi_command"),
+        local_slots=apps if resource.provider == "localhost" else None, **htex_kwargs(resource))
+
+
+MPI_BACKEND = ExecutorBackend(
+    name="mpi", build=build, settings=MPI_SETTINGS, selected_by="mpi", launcher="simple", check=check,
+    description="Parsl's MPIExecutor: one worker pool per block hands nodes to MPI tasks, which start their "
+                "ranks with $PARSL_MPI_PREFIX.")

@@ -1,0 +1,46 @@
+"""Worker side of the ``mpi`` executor: give each task the launcher prefix of its own launcher.
+
+Parsl's worker composes ``$PARSL_MPI_PREFIX`` only in the forms it knows (its ``mpiexec`` is
+Hydra's syntax). The executor submits every task through Parsl's documented ``task_executor``
+hook naming :func:`execute`, which runs in the worker after Parsl has placed the task on its
+nodes (``$PARSL_MPI_NODELIST``), sets ``PARSL_MPI_PREFIX`` from the chiltepin launcher and
+``OMP_NUM_THREADS`` from ``threads_per_rank``, runs the task, and restores the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .launchers import with_command
+
+
+def task_environment(launcher: str, spec: Mapping[str, Any], nodes: list[str],
+                     command: str | None = None) -> dict[str, str]:
+    """The variables a task with geometry ``spec`` on ``nodes`` gets from MPI launcher ``launcher``."""
+    from chiltepin.plugins import get_plugin_manager
+
+    record = get_plugin_manager().lookup("mpi_launchers", launcher)
+    env = {"PARSL_MPI_PREFIX": with_command(record.prefix(spec, nodes), command)}
+    if spec.get("threads_per_rank"):
+        env["OMP_NUM_THREADS"] = str(spec["threads_per_rank"])
+    return env
+
+
+def execute(buffer: bytes, *, launcher: str, spec: Mapping[str, Any], command: str | None = None) -> Any:
+    """Run one serialized task (Parsl's ``execute_task``) with the launcher's environment."""
+    from parsl.executors.execute_task import execute_task
+
+    nodes = [n for n in os.environ.get("PARSL_MPI_NODELIST", "").split(",") if n]
+    env = task_environment(launcher, spec, nodes, command)
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        return execute_task(buffer)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
