@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .. import hookimpl
-from ..records import ExecutorBackend, LauncherSpec, ResourceProvider
+from ..records import ExecutorBackend, LauncherSpec, ResourceProvider, TransferProvider
 from .htex import HTEX_BACKEND
 from .launchers import SIMPLE, SINGLE_NODE
+from .local_transfer import LOCAL_TRANSFER
 from .localhost import LOCALHOST
 
 
@@ -23,3 +24,7 @@ def chiltepin_launchers() -> list[LauncherSpec]:
 def chiltepin_executor_backends() -> list[ExecutorBackend]:
     return [HTEX_BACKEND]
 
+
+@hookimpl(trylast=True)
+def chiltepin_transfer_providers() -> list[TransferProvider]:
+    return [LOCAL_TRANSFER]
