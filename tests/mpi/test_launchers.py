@@ -1,0 +1,106 @@
+"""The $PARSL_MPI_PREFIX each MPI launcher gives for a geometry (the table in docs/providers/mpi.rst),
+and, for all geometries, that the prefix asks its launcher for exactly that geometry."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+
+import pytest
+from chiltepin.plugins import get_plugin_manager
+from chiltepin_mpi.geometry import TaskGeometry
+from chiltepin_mpi.launchers import with_command
+from chiltepin_mpi.worker import task_environment
+from hypothesis import given
+from hypothesis import strategies as st
+
+TWO_BY_FOUR = TaskGeometry(num_nodes=2, ranks_per_node=4).as_spec()
+THREADED = TaskGeometry(num_nodes=2, ranks_per_node=2, threads_per_rank=3, launcher_options="-v").as_spec()
+NODES = ["n1", "n2"]
+
+
+def prefix(launcher, spec, nodes=NODES):
+    return get_plugin_manager().lookup("mpi_launchers", launcher).prefix(spec, nodes)
+
+
+@pytest.mark.parametrize("launcher, spec, expected", [
+    ("srun", TWO_BY_FOUR, "srun --ntasks 8 --ntasks-per-node 4 --nodes 2 --nodelist n1,n2"),
+    ("srun", THREADED, "srun --ntasks 4 --ntasks-per-node 2 --nodes 2 --nodelist n1,n2 --cpus-per-task 3 -v"),
+    ("mpiexec", TWO_BY_FOUR, "mpiexec -n 8 -ppn 4 -hosts n1,n2"),
+    ("mpiexec", THREADED, "mpiexec -n 4 -ppn 2 -hosts n1,n2 -v"),
+    ("mpiexec-openmpi", TWO_BY_FOUR, "mpiexec -n 8 --map-by ppr:4:node --host n1:4,n2:4"),
+    ("mpiexec-openmpi", THREADED, "mpiexec -n 4 --map-by ppr:2:node --host n1:2,n2:2 -x OMP_NUM_THREADS -v"),
+    ("aprun", TWO_BY_FOUR, "aprun -n 8 -N 4 -node-list n1,n2"),
+    ("aprun", THREADED, "aprun -n 4 -N 2 -node-list n1,n2 -d 3 -v"),
+])
+def test_documented_prefixes(launcher, spec, expected):
+    assert prefix(launcher, spec) == expected
+
+
+def test_task_environment_sets_threads_and_replaces_the_program():
+    env = task_environment("mpiexec", THREADED, NODES, command="mpiexec.mpich")
+    assert env == {"PARSL_MPI_PREFIX": "mpiexec.mpich -n 4 -ppn 2 -hosts n1,n2 -v", "OMP_NUM_THREADS": "3"}
+    assert task_environment("srun", TWO_BY_FOUR, NODES) == {"PARSL_MPI_PREFIX": prefix("srun", TWO_BY_FOUR)}
+
+
+def test_with_command_quotes_a_path_with_spaces():
+    assert with_command("mpiexec -n 2", "/opt/my mpi/bin/mpirun") == "'/opt/my mpi/bin/mpirun' -n 2"
+    assert with_command("mpiexec -n 2", None) == "mpiexec -n 2"
+
+
+def test_unknown_launcher_in_a_task_environment_names_the_choices():
+    with pytest.raises(Exception, match="MPI launcher 'mpirun' is not available.*Available: aprun, mpiexec"):
+        task_environment("mpirun", TWO_BY_FOUR, NODES)
+
+
+def _parser(*flags):
+    parser = argparse.ArgumentParser(add_help=False, prefix_chars="-")
+    for flag in flags:
+        parser.add_argument(flag)
+    return parser
+
+
+@st.composite
+def placed(draw):
+    nodes, per_node = draw(st.integers(1, 16)), draw(st.integers(1, 128))
+    spec = TaskGeometry(num_nodes=nodes, ranks_per_node=per_node,
+                        threads_per_rank=draw(st.none() | st.integers(1, 8))).as_spec()
+    hosts = draw(st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True), min_size=nodes, max_size=nodes,
+                          unique=True))
+    return spec, hosts
+
+
+@given(placed())
+def test_srun_prefix_asks_for_the_geometry(case):
+    spec, hosts = case
+    words = shlex.split(prefix("srun", spec, hosts))
+    args = _parser("--ntasks", "--ntasks-per-node", "--nodes", "--nodelist", "--cpus-per-task").parse_args(words[1:])
+    assert words[0] == "srun"
+    assert (int(args.ntasks), int(args.ntasks_per_node), int(args.nodes)) == (
+        spec["num_ranks"], spec["ranks_per_node"], spec["num_nodes"])
+    assert args.nodelist.split(",") == hosts
+    assert args.cpus_per_task == (str(spec["threads_per_rank"]) if "threads_per_rank" in spec else None)
+
+
+@given(placed())
+def test_openmpi_prefix_gives_every_node_its_ranks(case):
+    spec, hosts = case
+    words = shlex.split(prefix("mpiexec-openmpi", spec, hosts))
+    args = _parser("-n", "--map-by", "--host", "-x").parse_args(words[1:])
+    assert int(args.n) == spec["num_ranks"]
+    assert args.map_by == f"ppr:{spec['ranks_per_node']}:node"
+    slots = [entry.rsplit(":", 1) for entry in args.host.split(",")]
+    assert [h for h, _ in slots] == hosts and all(int(n) == spec["ranks_per_node"] for _, n in slots)
+    assert sum(int(n) for _, n in slots) == spec["num_ranks"]
+    assert args.x == ("OMP_NUM_THREADS" if "threads_per_rank" in spec else None)
+
+
+@given(placed())
+def test_hydra_and_aprun_prefixes_ask_for_the_geometry(case):
+    spec, hosts = case
+    hydra = _parser("-n", "-ppn", "-hosts").parse_args(shlex.split(prefix("mpiexec", spec, hosts))[1:])
+    assert (int(hydra.n), int(hydra.ppn), hydra.hosts.split(",")) == (spec["num_ranks"], spec["ranks_per_node"],
+                                                                       hosts)
+    aprun = _parser("-n", "-N", "-node-list", "-d").parse_args(shlex.split(prefix("aprun", spec, hosts))[1:])
+    assert (int(aprun.n), int(aprun.N), aprun.node_list.split(",")) == (spec["num_ranks"], spec["ranks_per_node"],
+                                                                         hosts)
