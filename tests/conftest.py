@@ -22,10 +22,29 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(autouse=True)
 def _no_workflow_left_running():
-    yield
+    """A test may use a workflow started by a fixture, but must not leave one of its own running."""
     from chiltepin.workflow import active_workflow
 
+    before = active_workflow()
+    yield
     workflow = active_workflow()
-    if workflow is not None:
+    if workflow is not None and workflow is not before:
         workflow.cleanup()
         pytest.fail("the test left a workflow running")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _workers_import_test_modules():
+    """Worker processes unpickle task functions by module name; let them import the test modules
+    the way pytest's own process does (pytest puts each test directory on sys.path)."""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    import sys
+
+    dirs = [p for p in sys.path if os.path.abspath(p).startswith(tests)]
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(dirs + ([old] if old else []))
+    yield
+    if old is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = old

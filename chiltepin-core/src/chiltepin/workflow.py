@@ -137,7 +137,13 @@ class Workflow:
             from parsl.utils import get_all_checkpoints
 
             checkpoint["checkpoint_files"] = get_all_checkpoints(opts["run_dir"])
-        if "memoizer" in inspect.signature(Config).parameters:
+        parameters = inspect.signature(Config).parameters
+        if "dependency_resolver" in parameters:
+            # Futures inside lists, tuples and dicts are dependencies too (``reduce(futures)``).
+            from parsl.dataflow.dependency_resolvers import DEEP_DEPENDENCY_RESOLVER
+
+            kwargs["dependency_resolver"] = DEEP_DEPENDENCY_RESOLVER
+        if "memoizer" in parameters:
             from parsl.dataflow.memoization import BasicMemoizer
 
             kwargs["memoizer"] = BasicMemoizer(**checkpoint)
