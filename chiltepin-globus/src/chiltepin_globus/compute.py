@@ -93,13 +93,9 @@ class ChiltepinComputeExecutor(GlobusComputeExecutor):
     def split_specification(self, resource_specification: Mapping[str, Any] | None
                             ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """(resource specification, merged endpoint options) for one task; inputs are not modified."""
-        spec = copy.deepcopy(dict(resource_specification or {}))
-        overrides = dict(spec.pop("user_endpoint_config", None) or {})
-        for key in [k for k in spec if k in TEMPLATE_VARIABLES]:
-            overrides.setdefault(key, spec.pop(key))
+        overrides, spec = split_task_geometry(resource_specification or {}, f"{self.label}: user_endpoint_config")
         config = copy.deepcopy(self.user_endpoint_config) or {}
-        if overrides:
-            config.update(check_endpoint_options(overrides, f"{self.label}: user_endpoint_config"))
+        config.update(overrides)
         base_spec = copy.deepcopy(self.resource_specification) or {}
         base_spec.update(spec)
         return base_spec or None, config or None
@@ -115,6 +111,21 @@ class ChiltepinComputeExecutor(GlobusComputeExecutor):
         if watcher is not None:
             watcher.shutdown(wait=False, cancel_futures=True)
         ParslExecutor.shutdown(self)
+
+
+def split_task_geometry(spec: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(checked endpoint options, remaining keys) of a task's specification, as new dicts.
+
+    Endpoint options are the ``user_endpoint_config`` entry plus any endpoint option named at
+    the top level (top-level names win); the remaining keys are the task's resource
+    specification proper (MPI geometry).
+    """
+    rest = copy.deepcopy(dict(spec))
+    options = rest.pop("user_endpoint_config", None) or {}
+    if not isinstance(options, Mapping):
+        raise ValueError(f"{where}: expected a mapping of endpoint options, got {type(options).__name__}")
+    options = {**options, **{k: rest.pop(k) for k in [k for k in rest if k in TEMPLATE_VARIABLES]}}
+    return check_endpoint_options(options, where), rest
 
 
 def _live_result_watcher(executor: Executor) -> Any:

@@ -1,0 +1,179 @@
+"""Globus Compute end to end: chiltepin workflow -> real Parsl GlobusComputeExecutor -> real
+globus_compute_sdk Executor and Client -> loopback stand-in of the Compute web service
+(globus_compute_service.py) -> a real endpoint engine (ProcessPoolEngine) -> results over a
+real RabbitMQ on 127.0.0.1 -> the SDK's own result watcher."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+from conftest import KNOWN_ENDPOINT
+from parsl.app.errors import BashExitFailure
+
+from chiltepin import Workflow
+from chiltepin.errors import ConfigError
+from chiltepin.tasks import bash_task, python_task
+
+UNKNOWN_ENDPOINT = "00000000-1111-4222-8333-444444444444"
+
+pytestmark = pytest.mark.globus
+
+
+@python_task
+def square(x):
+    return x * x
+
+
+@python_task
+def where_am_i():
+    import os
+
+    return os.getpid()
+
+
+@python_task
+def declares_spec(x, parsl_resource_specification=None):
+    return x + 1
+
+
+@python_task
+def fails(message):
+    raise KeyError(message)
+
+
+@bash_task
+def shell(code):
+    return f"exit {code}"
+
+
+def _config(tmp_path, **options):
+    resource = {"endpoint": KNOWN_ENDPOINT, "provider": "slurm", "partition": "debug", "account": "proj",
+                "walltime": "00:20:00", "cores_per_node": 8, "environment": ["module load python", "export A=1"],
+                "max_workers_per_node": 3, "cores_per_worker": 2, **options}
+    return {"remote": resource}
+
+
+@pytest.fixture
+def compute(compute_service, stored_tokens):
+    """The Compute stand-in, with this test's submissions only."""
+    compute_service.submissions.clear()
+    compute_service.requests.clear()
+    return compute_service
+
+
+def _configs(service, group=None):
+    return [s.get("user_endpoint_config") for s in service.submissions]
+
+
+def test_tasks_run_on_the_endpoint_with_the_resource_options(compute, tmp_path):
+    with Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo")) as workflow:
+        futures = [square(i, executor="remote") for i in range(6)]
+        pid = where_am_i(executor="remote")
+        assert [f.result(timeout=60) for f in futures] == [i * i for i in range(6)]
+        assert pid.result(timeout=60) != os.getpid()
+        assert type(workflow.executors["remote"]).__name__ == "ChiltepinComputeExecutor"
+    expected = {"provider": "slurm", "mpi": False, "max_mpi_apps": 1, "nodes_per_block": 1, "init_blocks": 0,
+                "min_blocks": 0, "max_blocks": 1, "worker_init": "module load python\nexport A=1",
+                "exclusive": True, "partition": "debug", "account": "proj", "walltime": "00:20:00",
+                "cores_per_node": 8, "max_workers_per_node": 3, "cores_per_worker": 2.0}
+    assert compute.submissions, "nothing reached the Compute service"
+    assert all(s["endpoint"] == KNOWN_ENDPOINT for s in compute.submissions)
+    assert all(c == expected for c in _configs(compute))
+    assert sum(len(ids) for s in compute.submissions for ids in s["tasks"].values()) == 7
+    # the SDK authenticated with the token `chiltepin login` stored
+    assert {auth for _, _, auth in compute.requests} == {"Bearer AT-stored-funcx_service"}
+
+
+def test_per_task_options_merge_over_the_resource_and_apps_need_not_declare_the_spec(compute, tmp_path):
+    with Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo")):
+        plain = square(3, executor="remote")
+        override = square(4, executor="remote", parsl_resource_specification={
+            "user_endpoint_config": {"walltime": "01:00:00", "partition": "long"}})
+        geometry = square(5, executor="remote", chiltepin_task_geometry={"walltime": "02:00:00"})
+        declared = declares_spec(1, executor="remote",
+                                 parsl_resource_specification={"user_endpoint_config": {"account": "other"}})
+        assert (plain.result(60), override.result(60), geometry.result(60), declared.result(60)) == (9, 16, 25, 2)
+    configs = _configs(compute)
+    walltimes = sorted(c["walltime"] for c in configs)
+    assert "01:00:00" in walltimes and "02:00:00" in walltimes and "00:20:00" in walltimes
+    long = next(c for c in configs if c["walltime"] == "01:00:00")
+    # everything else of the resource is kept: merged, not replaced
+    assert long["partition"] == "long" and long["account"] == "proj" and long["cores_per_node"] == 8
+    assert any(c["account"] == "other" and c["partition"] == "debug" for c in configs)
+
+
+def test_concurrent_submits_do_not_see_each_others_options(compute, tmp_path):
+    with Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo")) as workflow:
+        executor = workflow.executors["remote"]
+        seen: dict[str, str | None] = {}
+        barrier = threading.Barrier(8)
+        sdk = executor.executor
+
+        def submit(i: int) -> None:
+            barrier.wait()
+            walltime = f"0{i}:00:00"
+            spec, config = executor.split_specification({"user_endpoint_config": {"walltime": walltime}})
+            with sdk.task_options(spec, config):
+                time.sleep(0.01)
+                seen[walltime] = sdk.user_endpoint_config["walltime"]
+
+        threads = [threading.Thread(target=submit, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert seen == {w: w for w in seen} and len(seen) == 8
+        assert sdk.user_endpoint_config["walltime"] == "00:20:00"  # the shared default is untouched
+
+
+def test_remote_exceptions_keep_their_type(compute, tmp_path):
+    with Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo"), retries=0):
+        failing = fails("boom", executor="remote")
+        bad_shell = shell(3, executor="remote")
+        with pytest.raises(KeyError, match="boom"):
+            failing.result(60)
+        with pytest.raises(BashExitFailure):
+            bad_shell.result(60)
+
+
+def test_unknown_endpoint_fails_the_task_naming_it(compute, tmp_path):
+    config = {"remote": {"endpoint": UNKNOWN_ENDPOINT}}
+    with Workflow(config, include=["remote"], run_dir=str(tmp_path / "runinfo"), retries=0):
+        future = square(2, executor="remote")
+        with pytest.raises(Exception) as failure:
+            future.result(60)
+    assert UNKNOWN_ENDPOINT in str(failure.value) and "404" in str(failure.value)
+
+
+def test_shutdown_after_no_task_opens_no_result_stream(compute, tmp_path):
+    started = time.monotonic()
+    with Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo")):
+        pass
+    assert time.monotonic() - started < 30
+    assert not [r for r in compute.requests if "amqp" in r[1]]
+
+
+def test_bad_endpoint_options_are_refused_at_call_time(compute, tmp_path):
+    with Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo")):
+        with pytest.raises(ValueError, match=r"remote: chiltepin_task_geometry\.walltime: .*HH:MM:SS"):
+            square(1, executor="remote", chiltepin_task_geometry={"walltime": "soon"})
+        with pytest.raises(ValueError, match=r"partiton.*did you mean 'partition'"):
+            square(1, executor="remote", chiltepin_task_geometry={"user_endpoint_config": {"partiton": "x"}})
+    assert not compute.submissions
+
+
+@pytest.mark.parametrize(("block", "message"), [
+    ({"endpoint": "not-a-uuid"}, "remote.endpoint: 'not-a-uuid' is not a Globus Compute endpoint UUID"),
+    ({"executor": "globus-compute"}, "remote.endpoint: required by executor 'globus-compute'"),
+    ({"endpoint": KNOWN_ENDPOINT, "partiton": "x"}, "remote.partiton: unknown key for executor 'globus-compute' "
+                                                    "(did you mean 'partition'?)"),
+    ({"endpoint": KNOWN_ENDPOINT, "walltime": "1h"}, "remote.walltime: '1h' is not a wall time"),
+])
+def test_bad_resource_blocks_name_the_resource_and_key(block, message, tmp_path):
+    with pytest.raises(ConfigError) as error:
+        Workflow({"remote": block}, include=["remote"], run_dir=str(tmp_path)).start()
+    assert message in str(error.value)
+    assert len(error.value.problems) == 1
