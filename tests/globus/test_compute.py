@@ -10,12 +10,11 @@ import threading
 import time
 
 import pytest
-from conftest import KNOWN_ENDPOINT
-from parsl.app.errors import BashExitFailure
-
 from chiltepin import Workflow
 from chiltepin.errors import ConfigError
 from chiltepin.tasks import bash_task, python_task
+from conftest import KNOWN_ENDPOINT
+from parsl.app.errors import BashExitFailure
 
 UNKNOWN_ENDPOINT = "00000000-1111-4222-8333-444444444444"
 
