@@ -95,7 +95,7 @@ def check_declaration(name: str, block: Any, provider: TransferProvider | None =
             problems.append(f"{where}.{key}: {exc}")
     for key, setting in claims.items():
         if key not in settings:
-            if setting.required:
+            if setting.required and key not in block:
                 problems.append(f"{where}.{key}: required by transfer provider '{provider.name}' but not set "
                                 f"({setting.help})")
             settings[key] = copy.deepcopy(setting.default)

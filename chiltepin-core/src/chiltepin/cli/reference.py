@@ -1,0 +1,133 @@
+"""Every configuration key of every installed record, from the settings declarations.
+
+One source for ``chiltepin config keys``, ``chiltepin config schema`` (JSON Schema for editor
+completion) and the generated configuration reference in the docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..config.options import WORKFLOW_SETTINGS
+from ..config.resolve import CORE_SETTINGS, PROVIDER_SETTINGS
+from ..plugins.manager import PluginManager
+from ..settings import Setting
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One group of keys: who declares them, and where in the configuration they go."""
+
+    kind: str          # "core", "workflow", "provider", "executor", "launcher", "mpi-launcher", "transfer"
+    name: str
+    description: str
+    settings: Sequence[Setting]
+    distribution: str | None = None
+
+    @property
+    def title(self) -> str:
+        labels = {"core": "Core resource keys", "workflow": "Workflow options (workflow:)"}
+        if self.kind in labels:
+            return labels[self.kind]
+        label = {"provider": "resource provider", "executor": "executor backend", "launcher": "launcher",
+                 "mpi-launcher": "MPI launcher", "transfer": "transfer provider (endpoint settings)"}[self.kind]
+        return f"{self.name}: {label}"
+
+
+_KINDS = (("resource_providers", "provider"), ("executor_backends", "executor"), ("launchers", "launcher"),
+          ("mpi_launchers", "mpi-launcher"), ("transfer_providers", "transfer"))
+
+
+def sections(manager: PluginManager) -> Iterator[Section]:
+    """Core keys, workflow options, then every installed record that declares keys, by kind and name."""
+    yield Section("core", "core", "Keys every resource may have.", CORE_SETTINGS + PROVIDER_SETTINGS, "chiltepin-core")
+    yield Section("workflow", "workflow", "Workflow-level options; keyword arguments of Workflow() override them.",
+                  WORKFLOW_SETTINGS, "chiltepin-core")
+    for kind, label in _KINDS:
+        for name, record in manager.records(kind).items():
+            settings = record.endpoint_settings if kind == "transfer_providers" else record.settings
+            yield Section(label, name, record.description, tuple(settings), manager.owner(kind, name).distribution)
+
+
+def describe(setting: Setting) -> str:
+    """``type, default X`` / ``type, required`` for one key."""
+    if setting.required:
+        extra = "required"
+    elif setting.default is None or setting.default == ():
+        extra = "optional"
+    else:
+        extra = f"default {setting.default!r}"
+    return f"{setting.type.describe()}, {extra}"
+
+
+def _object(settings: Sequence[Setting], **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": {s.name: s.schema() for s in settings}, "additionalProperties": False,
+            **extra}
+
+
+def _union_property(existing: dict[str, Any] | None, setting: Setting, owner: str) -> dict[str, Any]:
+    if existing is None:
+        schema = setting.schema()
+        schema["description"] = f"{setting.help} [{owner}]"
+        return schema
+    existing["description"] = existing["description"].rstrip("]") + f", {owner}]"
+    return existing
+
+
+def config_schema(manager: PluginManager) -> dict[str, Any]:
+    """A JSON Schema of the configuration file for the installed plugins.
+
+    A resource's properties are the union of every record's keys (each description says which
+    provider/backend/launcher claims it); the names of providers, backends, launchers and site
+    presets are enumerated. Which keys fit the chosen provider is checked by chiltepin itself
+    (``chiltepin config validate``).
+    """
+    properties: dict[str, Any] = {}
+    required_by: dict[str, list[str]] = {}
+    for section in sections(manager):
+        if section.kind in ("workflow", "transfer"):
+            continue
+        owner = "core" if section.kind == "core" else f"{section.kind} {section.name}"
+        for setting in section.settings:
+            properties[setting.name] = _union_property(properties.get(setting.name), setting, owner)
+            if setting.required and section.kind == "provider":
+                required_by.setdefault(section.name, []).append(setting.name)
+    presets = [f"{site.name}:{preset}" for site in manager.records("sites").values() for preset in site.presets]
+    choices = {"provider": list(manager.records("resource_providers")),
+               "executor": list(manager.records("executor_backends")),
+               "launcher": list(manager.records("launchers")),
+               "mpi_launcher": list(manager.records("mpi_launchers"))}
+    for key, names in choices.items():
+        if key in properties and names:
+            properties[key] = {"anyOf": [{"enum": names}, {"type": "null"}],
+                               "description": properties[key]["description"]}
+    properties["extends"] = {"anyOf": [{"enum": presets}, {"type": "string", "pattern": "^[a-z0-9-]+$"}],
+                             "description": properties["extends"]["description"]}
+    resource: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    conditions = [{"if": {"properties": {"provider": {"const": name}}, "required": ["provider"]},
+                   "then": {"required": keys}} for name, keys in required_by.items()]
+    if conditions:
+        resource["allOf"] = conditions
+    endpoints = [{"type": "object", "additionalProperties": False,
+                  "properties": {"provider": {"const": name, "description": record.description},
+                                 **{s.name: s.schema() for s in record.endpoint_settings}},
+                  "required": ["provider"] + [s.name for s in record.endpoint_settings if s.required]}
+                 for name, record in manager.records("transfer_providers").items()]
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": "Chiltepin configuration",
+        "description": "Top-level keys are resource names (each a mapping of options), plus the reserved "
+                       "'workflow' and 'transfer_endpoints'.",
+        "type": "object",
+        "properties": {
+            "workflow": _object(WORKFLOW_SETTINGS, description="Workflow-level options."),
+            "transfer_endpoints": {"type": "object", "description": "Named data endpoints for chiltepin.data.",
+                                   "additionalProperties": {"oneOf": endpoints} if endpoints else False},
+        },
+        "additionalProperties": {"$ref": "#/$defs/resource"},
+        "$defs": {"resource": resource},
+    }
