@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 FORMS = "HH:MM:SS or D-HH:MM:SS"
-PATTERN = r"(?:(\d+)-)?(\d+):(\d{2}):(\d{2})"
+PATTERN = r"(?:([0-9]+)-)?([0-9]+):([0-9]{2}):([0-9]{2})"
 
 
 def seconds(text: str) -> int:
