@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from chiltepin.plugins import ExecutorBackend, Int, ResolvedResource, Setting, S
 from chiltepin.plugins.common import HTEX_SETTINGS, htex_kwargs
 
 from .launchers import PARSL_NAMES
+from .worker_pool import FORK_SERVER
 
 #: HTEX settings that Parsl's MPIExecutor takes (it fixes the worker count and core share itself).
 MPI_HTEX_SETTINGS = tuple(s for s in HTEX_SETTINGS
@@ -51,16 +53,29 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
                f"each takes at least one node, so use at most {nodes}")
 
 
+def pool_command(resource: ResolvedResource) -> str:
+    """The worker pool command of an MPI block: :mod:`chiltepin_mpi.worker_pool` with Parsl's pool
+    arguments. Local blocks use this interpreter; others the ``python3`` their environment lines
+    put on PATH (where Parsl's ``process_worker_pool.py`` would be found)."""
+    from parsl.executors.high_throughput.executor import DEFAULT_LAUNCH_CMD
+
+    arguments = DEFAULT_LAUNCH_CMD.split(" ", 1)[1]
+    if resource.provider == "localhost":
+        return f"{sys.executable} -m chiltepin_mpi.worker_pool {FORK_SERVER} {arguments}"
+    return f"python3 -m chiltepin_mpi.worker_pool {arguments}"
+
+
 def build(resource: ResolvedResource, provider: Any) -> Any:
     """A :class:`ChiltepinMPIExecutor` labelled with the resource's name."""
     from .executor import ChiltepinMPIExecutor
 
     launcher = mpi_launcher(resource.options)
     apps = resource.get("max_mpi_apps", 1)
+    kwargs = {**htex_kwargs(resource), "launch_cmd": pool_command(resource)}
     return ChiltepinMPIExecutor(
         provider=provider, max_workers_per_block=apps, mpi_launcher=PARSL_NAMES.get(launcher, "mpiexec"),
         launcher=launcher, mpi_command=resource.get("mpi_command"),
-        local_slots=apps if resource.provider == "localhost" else None, **htex_kwargs(resource))
+        local_slots=apps if resource.provider == "localhost" else None, **kwargs)
 
 
 MPI_BACKEND = ExecutorBackend(
