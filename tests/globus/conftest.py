@@ -1,7 +1,9 @@
 """Fixtures of the Globus tests: loopback stand-ins for the Globus cloud, a real RabbitMQ, and a
-private token file. Nothing here contacts a Globus host: the SDKs are pointed at the stand-ins
-through ``GLOBUS_SDK_ENVIRONMENT=local`` (an environment registered below whose unknown
-services resolve under the reserved ``.invalid`` domain)."""
+private token file. Nothing here contacts a Globus host: globus-sdk clients are pointed at the
+Transfer/Auth stand-in with ``GLOBUS_SDK_SERVICE_URL_AUTH``/``_TRANSFER`` (inherited by worker
+processes), and the Compute SDK at its stand-in with ``GLOBUS_SDK_ENVIRONMENT=local``
+(http://localhost:5000; an environment registered below for globus-sdk, whose other services
+resolve under the reserved ``.invalid`` domain)."""
 
 from __future__ import annotations
 
@@ -75,11 +77,11 @@ def compute_service(rabbitmq):
 
 @pytest.fixture
 def globus_env(monkeypatch, tmp_path, transfer_service):
-    """Point every Globus client at the stand-ins and keep tokens in a private file."""
-    monkeypatch.setenv("GLOBUS_SDK_ENVIRONMENT", "local")
-    for name in ("GLOBUS_COMPUTE_CLIENT_ID", "GLOBUS_COMPUTE_CLIENT_SECRET", "GLOBUS_SDK_SERVICE_URL_TRANSFER",
-                 "GLOBUS_SDK_SERVICE_URL_AUTH"):
+    """Point Globus Auth and Transfer clients at the stand-in and keep tokens in a private file."""
+    for name in ("GLOBUS_COMPUTE_CLIENT_ID", "GLOBUS_COMPUTE_CLIENT_SECRET", "GLOBUS_SDK_ENVIRONMENT"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GLOBUS_SDK_SERVICE_URL_AUTH", transfer_service.url)
+    monkeypatch.setenv("GLOBUS_SDK_SERVICE_URL_TRANSFER", transfer_service.url)
     monkeypatch.setenv("CHILTEPIN_GLOBUS_TOKEN_FILE", str(tmp_path / "globus" / "tokens.json"))
     return tmp_path / "globus" / "tokens.json"
 

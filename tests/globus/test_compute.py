@@ -56,14 +56,15 @@ def _config(tmp_path, **options):
 
 
 @pytest.fixture
-def compute(compute_service, stored_tokens):
+def compute(compute_service, stored_tokens, monkeypatch):
     """The Compute stand-in, with this test's submissions only."""
+    monkeypatch.setenv("GLOBUS_SDK_ENVIRONMENT", "local")
     compute_service.submissions.clear()
     compute_service.requests.clear()
     return compute_service
 
 
-def _configs(service, group=None):
+def _configs(service):
     return [s.get("user_endpoint_config") for s in service.submissions]
 
 

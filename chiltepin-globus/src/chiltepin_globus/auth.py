@@ -19,7 +19,7 @@ from pathlib import Path
 import globus_sdk
 from chiltepin.errors import ChiltepinError
 from globus_sdk.scopes import ComputeScopes, TransferScopes
-from globus_sdk.token_storage import JSONTokenStorage
+from globus_sdk.token_storage import JSONTokenStorage, TokenValidationError
 
 APP_NAME = "chiltepin"
 #: Public native client used for user logins unless CHILTEPIN_GLOBUS_CLIENT_ID names another
@@ -110,7 +110,7 @@ def require_login(app: globus_sdk.GlobusApp, service: str) -> None:
         return  # service clients fetch their tokens without interaction
     try:
         app.get_authorizer(service)
-    except globus_sdk.TokenValidationError as exc:
+    except TokenValidationError as exc:
         raise GlobusAuthError(login_advice(f"no valid Globus tokens for {service} ({exc})")) from None
 
 

@@ -9,6 +9,7 @@ import globus_sdk
 from chiltepin.errors import ChiltepinError
 from chiltepin.plugins import Subcommand
 from globus_sdk.gare import GlobusAuthorizationParameters
+from globus_sdk.login_flows import CommandLineLoginFlowEOFError
 
 from . import endpoint as endpoints
 from .auth import GlobusAuthError, globus_app, service_credentials, token_file
@@ -35,7 +36,7 @@ def run_login(args: argparse.Namespace) -> int:
             return 0
         params = GlobusAuthorizationParameters(required_scopes=args.scope) if args.scope else None
         app.login(auth_params=params, force=args.force)
-    except globus_sdk.login_flows.CommandLineLoginFlowEOFError:
+    except CommandLineLoginFlowEOFError:
         return _fail("logging in needs a terminal to paste the authorization code into; run "
                      "`chiltepin login` interactively (or set GLOBUS_COMPUTE_CLIENT_ID/SECRET for a service client)")
     except (GlobusAuthError, globus_sdk.GlobusAPIError, globus_sdk.GlobusConnectionError) as exc:

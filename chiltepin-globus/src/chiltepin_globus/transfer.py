@@ -16,6 +16,7 @@ from typing import Any
 import globus_sdk
 from chiltepin.errors import TransferError
 from chiltepin.plugins import Setting, Str, TransferProvider
+from globus_sdk.token_storage import TokenValidationError
 
 from .auth import globus_app, login_advice, require_login
 from .settings import UUID_PATTERN
@@ -84,6 +85,7 @@ class GlobusTransferer:
         ``options`` go to Globus's TransferData (``label``, ``sync_level``, ``verify_checksum``,
         ...). A timeout cancels the Globus task and raises TransferError.
         """
+        _check_waits(timeout, polling_interval)
         client = self.client()
         src_id, dst_id = self.resolve(client, src), self.resolve(client, dst)
         what = f"transfer {_reference(src)}:{src_path} -> {_reference(dst)}:{dst_path}"
@@ -95,6 +97,7 @@ class GlobusTransferer:
     def delete(self, target: Mapping[str, Any] | str, path: str, *, timeout: float = 3600,
                polling_interval: float = 30, recursive: bool = False, **options: Any) -> bool:
         """Delete ``path`` on ``target`` and wait; True when done (same errors as transfer)."""
+        _check_waits(timeout, polling_interval)
         client = self.client()
         target_id = self.resolve(client, target)
         what = f"delete {_reference(target)}:{path}"
@@ -105,8 +108,6 @@ class GlobusTransferer:
 
     def _wait(self, client: globus_sdk.TransferClient, task_id: str, what: str, timeout: float,
               polling_interval: float) -> bool:
-        if timeout <= 0 or polling_interval <= 0:
-            raise ValueError(f"{what}: timeout and polling_interval must be positive seconds")
         deadline = time.monotonic() + timeout
         while True:
             task = _call(lambda: client.get_task(task_id), what)
@@ -123,6 +124,12 @@ class GlobusTransferer:
                 raise TransferError(f"{what} timed out after {timeout:g} s; the Globus task {task_id} "
                                     f"{cancelled}. Raise timeout= for large data.")
             time.sleep(min(polling_interval, remaining))
+
+
+def _check_waits(timeout: float, polling_interval: float) -> None:
+    if timeout <= 0 or polling_interval <= 0:
+        raise ValueError(f"timeout and polling_interval must be positive seconds, got {timeout!r} and "
+                         f"{polling_interval!r}")
 
 
 def _cancel(client: globus_sdk.TransferClient, task_id: str) -> str:
@@ -146,7 +153,10 @@ def _call(fn: Callable[[], Any], what: str) -> Any:
         if exc.http_status in (401, 403) and exc.code in ("AuthenticationFailed", "ClientError.AuthenticationFailed"):
             raise TransferError(f"{what}: {login_advice('Globus rejected the stored credentials')}") from None
         raise TransferError(f"{what}: Globus Transfer error {exc.http_status} {exc.code}: {exc.message}") from None
-    except globus_sdk.TokenValidationError as exc:
+    except globus_sdk.AuthAPIError as exc:  # refreshing the stored tokens failed
+        reason = f"Globus Auth refused to renew the stored credentials ({exc.http_status} {exc.code})"
+        raise TransferError(f"{what}: {login_advice(reason)}") from None
+    except TokenValidationError as exc:
         raise TransferError(f"{what}: {login_advice(f'no valid Globus tokens ({exc})')}") from None
     except globus_sdk.GlobusConnectionError as exc:
         raise TransferError(f"{what}: cannot reach Globus Transfer: {exc}") from None
