@@ -110,7 +110,6 @@ class TransferAuthService:
         for scope in scopes:
             server = RESOURCE_SERVERS.get(scope) or scope.split("/scopes/")[-1].split("/")[0]
             grouped.setdefault(server, []).append(scope)
-        grouped.setdefault("auth.globus.org", ["openid"])
         tokens = []
         for server, granted in grouped.items():
             access = f"AT-{secrets.token_hex(8)}"
@@ -122,9 +121,9 @@ class TransferAuthService:
                 self.refresh[refresh] = granted
                 token["refresh_token"] = refresh
             tokens.append(token)
-        first = next(t for t in tokens if t["resource_server"] == "auth.globus.org")
-        return {**first, "id_token": self._id_token(client_id),
-                "other_tokens": [t for t in tokens if t is not first]}
+        first = next((t for t in tokens if t["resource_server"] == "auth.globus.org"), tokens[0])
+        identity = {"id_token": self._id_token(client_id)} if "openid" in scopes else {}
+        return {**first, **identity, "other_tokens": [t for t in tokens if t is not first]}
 
     def _jwk(self) -> dict[str, Any]:
         numbers = self._key.public_key().public_numbers()
