@@ -16,10 +16,10 @@ test: system-deps venv
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS))
+$(VENV)/.installed: pyproject.toml $(addsuffix /pyproject.toml,$(MEMBERS)) examples/site-plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(addprefix -e ./,$(MEMBERS)) -e ".[dev]"
+	$(BIN)/python -m pip install --quiet $(addprefix -e ./,$(MEMBERS)) -e ./examples/site-plugin -e ".[dev]"
 	touch $@
 
 system-deps:

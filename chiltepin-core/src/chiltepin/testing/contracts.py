@@ -89,14 +89,15 @@ class ResourceProviderContract(_Contract):
         if record.default_launcher is not None:
             manager.lookup("launchers", record.default_launcher)
 
-    def test_builds_with_defaults(self, manager: PluginManager) -> None:
+    def test_builds_with_defaults(self, record: Any, manager: PluginManager) -> None:
         from parsl.providers.base import ExecutionProvider
 
         resource = resolve_resource("contract", self._block(), manager)
         assert resource.provider == self.provider_name
-        executor = build_executor(resource, manager)
-        assert executor.label == "contract"
-        assert isinstance(executor.provider, ExecutionProvider)
+        spec = manager.lookup("launchers", resource.launcher) if resource.launcher else None
+        provider = record.build(resource, spec.build(resource) if spec and spec.build else None)
+        assert isinstance(provider, ExecutionProvider), f"build() returned {provider!r}, not a Parsl ExecutionProvider"
+        assert build_executor(resource, manager).label == "contract"
 
     def test_unknown_key_is_named(self, manager: PluginManager) -> None:
         message = rf"contract\.no_such_key: unknown key for provider '{self.provider_name}'"
