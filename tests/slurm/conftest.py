@@ -95,6 +95,19 @@ def resolved(block: Mapping[str, Any], *, mpi: bool = False, name: str = "res"):
 
 
 @pytest.fixture
+def worker_env() -> list[str]:
+    """Environment lines for test blocks: workers start from this virtual environment."""
+    return [WORKER_PATH]
+
+
+@pytest.fixture
+def pbs_standins(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put the qsub/qstat/qdel stand-ins (over the test Slurm cluster) first on PATH."""
+    monkeypatch.setenv("PATH", f"{PBS_STANDINS}{os.pathsep}{os.environ['PATH']}")
+    return PBS_STANDINS
+
+
+@pytest.fixture
 def resolve() -> Callable[..., Any]:
     """The :func:`resolved` helper, for tests."""
     return resolved
