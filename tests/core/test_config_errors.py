@@ -81,7 +81,7 @@ def test_problems_of_all_resources_are_collected(core_only):
 @pytest.mark.parametrize("block,expected", [
     ({"provider": "slurm"}, "compute.provider: resource provider 'slurm' is not available. Available: localhost. "
                             "'slurm' ships with chiltepin-slurm (pip install chiltepin-slurm)."),
-    ({"mpi": True}, "compute.mpi: this key selects the executor backend 'mpi' is not available. Available: htex. "
+    ({"mpi": True}, "compute.mpi: this key selects the executor backend 'mpi' is not available. Available: htex, threads. "
                     "'mpi' ships with chiltepin-mpi (pip install chiltepin-mpi)."),
     ({"endpoint": "1d2e"}, "compute.endpoint: this key selects the executor backend 'globus-compute' is not "
                            "available. Available: htex. 'globus-compute' ships with chiltepin-globus "

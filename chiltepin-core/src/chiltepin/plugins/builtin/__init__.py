@@ -8,6 +8,7 @@ from .htex import HTEX_BACKEND
 from .launchers import SIMPLE, SINGLE_NODE
 from .local_transfer import LOCAL_TRANSFER
 from .localhost import LOCALHOST
+from .threads import THREADS_BACKEND
 
 
 @hookimpl(trylast=True)
@@ -22,7 +23,7 @@ def chiltepin_launchers() -> list[LauncherSpec]:
 
 @hookimpl(trylast=True)
 def chiltepin_executor_backends() -> list[ExecutorBackend]:
-    return [HTEX_BACKEND]
+    return [HTEX_BACKEND, THREADS_BACKEND]
 
 
 @hookimpl(trylast=True)
