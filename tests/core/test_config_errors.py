@@ -42,8 +42,8 @@ def chiltepin_resource_providers():
     make_dist("chiltepin-batch", {"batch": "batch_plugin"}, {"batch_plugin": source})
     manager = fresh_manager()
     [message] = problems({"provider": "localhost", "partition": "debug"}, manager)
-    assert message == ("compute.partition: unknown key for provider 'localhost' "
-                       "(it is a setting of provider 'batch')")
+    assert message.startswith("compute.partition: unknown key for provider 'localhost' (it is a setting of ")
+    assert "provider 'batch'" in message
 
 
 @pytest.mark.parametrize("block,expected", [
@@ -84,7 +84,7 @@ def test_problems_of_all_resources_are_collected(core_only):
     ({"mpi": True}, "compute.mpi: this key selects the executor backend 'mpi' is not available. Available: htex, threads. "
                     "'mpi' ships with chiltepin-mpi (pip install chiltepin-mpi)."),
     ({"endpoint": "1d2e"}, "compute.endpoint: this key selects the executor backend 'globus-compute' is not "
-                           "available. Available: htex. 'globus-compute' ships with chiltepin-globus "
+                           "available. Available: htex, threads. 'globus-compute' ships with chiltepin-globus "
                            "(pip install chiltepin-globus)."),
     ({"launcher": "simpel"}, "compute.launcher: launcher 'simpel' is not available (did you mean 'simple'?). "
                              "Available: simple, single-node."),
