@@ -42,6 +42,7 @@ class ComputeService:
 
     def __init__(self, amqp_url: str, endpoints: set[str], host: str = "127.0.0.1", port: int = 5000):
         self.amqp_url = amqp_url
+        self.advertised_amqp_url = amqp_url  # what clients are told; a test may point it elsewhere
         self.endpoints = set(endpoints)
         self.queue_prefix = f"chiltepin-test-{uuid.uuid4().hex[:8]}-"
         self.functions: dict[str, str] = {}
@@ -83,7 +84,8 @@ class ComputeService:
             def do_GET(self) -> None:
                 service.requests.append(("GET", self.path, self.headers.get("Authorization")))
                 if self.path.startswith("/v2/get_amqp_result_connection_url"):
-                    self._reply(200, {"connection_url": service.amqp_url, "queue_prefix": service.queue_prefix})
+                    self._reply(200, {"connection_url": service.advertised_amqp_url,
+                                      "queue_prefix": service.queue_prefix})
                 else:
                     self._reply(404, {"code": "NOT_FOUND", "error": f"no route {self.path}"})
 

@@ -6,6 +6,7 @@ real RabbitMQ on 127.0.0.1 -> the SDK's own result watcher."""
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 
@@ -13,6 +14,7 @@ import pytest
 from chiltepin import Workflow
 from chiltepin.errors import ConfigError
 from chiltepin.tasks import bash_task, python_task
+from chiltepin_globus.compute import ComputeError
 from conftest import KNOWN_ENDPOINT
 from parsl.app.errors import BashExitFailure
 
@@ -143,9 +145,28 @@ def test_unknown_endpoint_fails_the_task_naming_it(compute, tmp_path):
     config = {"remote": {"endpoint": UNKNOWN_ENDPOINT}}
     with Workflow(config, include=["remote"], run_dir=str(tmp_path / "runinfo"), retries=0):
         future = square(2, executor="remote")
-        with pytest.raises(Exception) as failure:
+        with pytest.raises(ComputeError) as failure:
             future.result(60)
-    assert UNKNOWN_ENDPOINT in str(failure.value) and "404" in str(failure.value)
+    assert str(failure.value).startswith(f"remote: Globus Compute endpoint {UNKNOWN_ENDPOINT}: the Compute service "
+                                         f"refused the task (404 ENDPOINT_NOT_FOUND")
+
+
+def test_a_lost_result_broker_fails_tasks_naming_resource_and_endpoint(compute, tmp_path):
+    """The SDK's result watcher retries the broker five times (random 0.5-10 s pauses), then gives up."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    compute.advertised_amqp_url = f"amqp://guest:guest@127.0.0.1:{dead}/%2F"
+    try:
+        with Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo"), retries=0):
+            future = square(2, executor="remote")
+            with pytest.raises(ComputeError) as failure:
+                future.result(120)
+    finally:
+        compute.advertised_amqp_url = compute.amqp_url
+    assert str(failure.value).startswith(f"remote: Globus Compute endpoint {KNOWN_ENDPOINT}: the task's result "
+                                         f"could not be obtained")
+    assert compute.submissions  # the task itself was accepted
 
 
 def test_shutdown_after_no_task_opens_no_result_stream(compute, tmp_path):

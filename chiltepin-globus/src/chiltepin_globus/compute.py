@@ -9,20 +9,28 @@ thread-local override of the SDK executor, so concurrent submits never see each 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
 
+from chiltepin.errors import ChiltepinError
 from chiltepin.plugins import ExecutorBackend, ResolvedResource
 from globus_compute_sdk import Client, Executor
+from globus_sdk import GlobusAPIError
 from parsl.executors import GlobusComputeExecutor
 from parsl.executors.base import ParslExecutor
 
 from .settings import COMPUTE_SETTINGS, TEMPLATE_VARIABLES, check_endpoint_options, endpoint_config
 
 _UNSET = object()
+
+
+class ComputeError(ChiltepinError, RuntimeError):
+    """A task could not run or report back through Globus Compute; names resource and endpoint."""
 
 
 class TaskOptionsExecutor(Executor):
@@ -88,7 +96,29 @@ class ChiltepinComputeExecutor(GlobusComputeExecutor):
                **kwargs: Any) -> Any:
         spec, config = self.split_specification(resource_specification)
         with self.executor.task_options(spec, config):
-            return self.executor.submit(func, *args, **kwargs)
+            inner = self.executor.submit(func, *args, **kwargs)
+        outer: Future = Future()
+        inner.add_done_callback(functools.partial(self._relay, outer))
+        return outer
+
+    def _relay(self, outer: Future, inner: Future) -> None:
+        """Pass a result on; an exception of the future itself (not of the task's code, which
+        Parsl returns wrapped as a value) becomes a ComputeError naming resource and endpoint."""
+        if inner.cancelled():
+            outer.cancel()
+            return
+        exc = inner.exception()
+        if exc is None:
+            outer.set_result(inner.result())
+            return
+        if isinstance(exc, GlobusAPIError):
+            reason = f"the Compute service refused the task ({exc.http_status} {exc.code}: {exc.message})"
+        else:
+            reason = (f"the task's result could not be obtained ({type(exc).__name__}: {exc}); check that this "
+                      f"machine reaches the Globus Compute service and its result stream (AMQP, port 5671/443)")
+        error = ComputeError(f"{self.label}: Globus Compute endpoint {self.executor.endpoint_id}: {reason}")
+        error.__cause__ = exc
+        outer.set_exception(error)
 
     def split_specification(self, resource_specification: Mapping[str, Any] | None
                             ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
