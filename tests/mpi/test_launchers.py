@@ -28,8 +28,9 @@ def prefix(launcher, spec, nodes=NODES):
     ("srun", THREADED, "srun --ntasks 4 --ntasks-per-node 2 --nodes 2 --nodelist n1,n2 --cpus-per-task 3 -v"),
     ("mpiexec", TWO_BY_FOUR, "mpiexec -n 8 -ppn 4 -hosts n1,n2"),
     ("mpiexec", THREADED, "mpiexec -n 4 -ppn 2 -hosts n1,n2 -v"),
-    ("mpiexec-openmpi", TWO_BY_FOUR, "mpiexec -n 8 --map-by ppr:4:node --host n1:4,n2:4"),
-    ("mpiexec-openmpi", THREADED, "mpiexec -n 4 --map-by ppr:2:node --host n1:2,n2:2 -x OMP_NUM_THREADS -v"),
+    ("mpiexec-openmpi", TWO_BY_FOUR, "mpiexec -n 8 --map-by ppr:4:node --host n1:4,n2:4 --oversubscribe"),
+    ("mpiexec-openmpi", THREADED,
+     "mpiexec -n 4 --map-by ppr:2:node --host n1:2,n2:2 --oversubscribe -x OMP_NUM_THREADS -v"),
     ("aprun", TWO_BY_FOUR, "aprun -n 8 -N 4 -node-list n1,n2"),
     ("aprun", THREADED, "aprun -n 4 -N 2 -node-list n1,n2 -d 3 -v"),
 ])
@@ -86,7 +87,10 @@ def test_srun_prefix_asks_for_the_geometry(case):
 def test_openmpi_prefix_gives_every_node_its_ranks(case):
     spec, hosts = case
     words = shlex.split(prefix("mpiexec-openmpi", spec, hosts))
-    args = _parser("-n", "--map-by", "--host", "-x").parse_args(words[1:])
+    parser = _parser("-n", "--map-by", "--host", "-x")
+    parser.add_argument("--oversubscribe", action="store_true")
+    args = parser.parse_args(words[1:])
+    assert args.oversubscribe
     assert int(args.n) == spec["num_ranks"]
     assert args.map_by == f"ppr:{spec['ranks_per_node']}:node"
     slots = [entry.rsplit(":", 1) for entry in args.host.split(",")]

@@ -37,14 +37,16 @@ def hydra_prefix(spec: Mapping[str, Any], nodes: Sequence[str]) -> str:
 
 
 def openmpi_prefix(spec: Mapping[str, Any], nodes: Sequence[str]) -> str:
-    """Open MPI: ``mpiexec -n N --map-by ppr:P:node --host a:P,b:P [-x OMP_NUM_THREADS]``.
+    """Open MPI: ``mpiexec -n N --map-by ppr:P:node --host a:P,b:P --oversubscribe [-x OMP_NUM_THREADS]``.
 
-    ``--host name:P`` gives each node P slots, so P ranks fit on a node with fewer cores; ``-x``
-    forwards ``OMP_NUM_THREADS``, which Open MPI does not pass to remote nodes by itself.
+    ``--host name:P`` gives each node P slots outside a batch job; inside one, Open MPI counts the
+    job's slots instead (Parsl asks for one task per node), so ``--oversubscribe`` lets the
+    geometry decide. ``-x`` forwards ``OMP_NUM_THREADS``, which Open MPI does not pass to remote
+    nodes by itself.
     """
     per_node = spec["ranks_per_node"]
     args: list[Any] = ["mpiexec", "-n", spec["num_ranks"], "--map-by", f"ppr:{per_node}:node",
-                       "--host", ",".join(f"{node}:{per_node}" for node in nodes)]
+                       "--host", ",".join(f"{node}:{per_node}" for node in nodes), "--oversubscribe"]
     if spec.get("threads_per_rank"):
         args += ["-x", "OMP_NUM_THREADS"]
     return _join(args, spec)
