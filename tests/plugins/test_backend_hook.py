@@ -18,7 +18,8 @@ def _build_threads(resource, provider):
 class Threads:
     @hookimpl
     def chiltepin_executor_backends(self):
-        return [ExecutorBackend(name="pool-test", build=_build_threads, selected_by="pool_threads", needs_provider=False,
+        return [ExecutorBackend(name="pool-test", build=_build_threads, selected_by="pool_threads",
+                                needs_provider=False,
                                 settings=(Setting("pool_threads", Int(minimum=1), 2, "Threads in the pool."),),
                                 description="Run tasks in threads of the workflow process.")]
 
