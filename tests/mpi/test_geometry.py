@@ -185,3 +185,24 @@ def test_task_geometry_is_frozen_and_complete():
     assert (geometry.num_nodes, geometry.num_ranks, geometry.ranks_per_node) == (2, 6, 3)
     with pytest.raises(AttributeError):
         geometry.num_nodes = 4  # type: ignore[misc]
+
+
+def test_a_site_plugin_overrides_the_default_translator_and_can_defer_to_it():
+    from chiltepin.plugins import PluginManager, hookimpl
+
+    class CpuBind:
+        @hookimpl(tryfirst=True)
+        def chiltepin_translate_geometry(self, geometry, resource):
+            if geometry.get("launcher_options") == "site-default":
+                spec = translate({**geometry, "launcher_options": ""}, resource)
+                return {**spec, "launcher_options": "--cpu-bind=cores"}
+            return None
+
+    manager = PluginManager()
+    manager.load_entrypoints()
+    manager.register(CpuBind(), "site-cpu-bind")
+    assert manager.translate_geometry({"num_ranks": 2, "launcher_options": "site-default"}, None) == {
+        "num_nodes": 1, "num_ranks": 2, "ranks_per_node": 2, "launcher_options": "--cpu-bind=cores"}
+    assert manager.translate_geometry({"num_ranks": 2}, None) == {"num_nodes": 1, "num_ranks": 2, "ranks_per_node": 2}
+    with pytest.raises(ValueError, match="num_ranks must be a positive integer"):
+        manager.translate_geometry({"num_ranks": 0}, None)
