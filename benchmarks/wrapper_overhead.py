@@ -1,0 +1,71 @@
+"""Throughput of a chiltepin python_task against a raw Parsl python_app, same executor, same run.
+
+Both are defined once; both submit N no-op tasks to the same executor of one running workflow
+and wait for all of them. Repeats alternate the order; the medians and their ratio are printed.
+Run: .venv/bin/python benchmarks/wrapper_overhead.py [--tasks 2000] [--repeats 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+
+from parsl import python_app
+
+from chiltepin import Workflow
+from chiltepin.tasks import python_task
+
+
+def noop(x):
+    return x
+
+
+raw_noop = python_app(noop, executors="all")
+chiltepin_noop = python_task(noop)
+
+
+def run_batch(submit, n: int) -> float:
+    start = time.perf_counter()
+    futures = [submit(i) for i in range(n)]
+    for f in futures:
+        f.result()
+    return n / (time.perf_counter() - start)
+
+
+def measure(label: str, n: int, repeats: int) -> tuple[float, float]:
+    raw = python_app(noop, executors=[label])
+    variants = {
+        "parsl": lambda i: raw(i),
+        "chiltepin": lambda i: chiltepin_noop(i, executor=[label]),
+    }
+    for submit in variants.values():
+        run_batch(submit, min(n, 200))  # warm up workers and caches
+    rates: dict[str, list[float]] = {name: [] for name in variants}
+    for r in range(repeats):
+        order = list(variants) if r % 2 == 0 else list(reversed(variants))
+        for name in order:
+            rates[name].append(run_batch(variants[name], n))
+    return statistics.median(rates["parsl"]), statistics.median(rates["chiltepin"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    config = {
+        "threads": {"executor": "threads", "max_threads": 2},
+        "htex": {"provider": "localhost", "max_workers_per_node": 2, "init_blocks": 1},
+    }
+    with Workflow(config, run_dir=tempfile.mkdtemp(prefix="chiltepin-bench-")):
+        print(f"{args.tasks} no-op tasks, median of {args.repeats} alternating repeats")
+        print(f"{'executor':28} {'raw parsl':>12} {'chiltepin':>12} {'ratio':>7}")
+        for label, title in (("threads", "ThreadPool, 2 threads"), ("htex", "HTEX, 2 workers, loopback")):
+            parsl_rate, chiltepin_rate = measure(label, args.tasks, args.repeats)
+            print(f"{title:28} {parsl_rate:9.0f} t/s {chiltepin_rate:9.0f} t/s {chiltepin_rate / parsl_rate:7.3f}")
+
+
+if __name__ == "__main__":
+    main()
