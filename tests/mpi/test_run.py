@@ -216,3 +216,8 @@ def test_task_without_geometry_fails_instead_of_hanging(mpi_run):
                                                                                 "ranks_per_node": 2})
     with pytest.raises(InvalidResourceSpecification, match=r"num_ranks \(3\) must equal"):
         raw.result(timeout=TIMEOUT)
+    too_big = environment("PATH", executor=["openmpi", "mpich"], chiltepin_task_geometry={"num_nodes": 2,
+                                                                                           "ranks_per_node": 1})
+    with pytest.raises(InvalidResourceSpecification, match=r"num_nodes \(2\) is more than the 1 node\(s\) in a "
+                                                           r"block of resource '(openmpi|mpich)'"):
+        too_big.result(timeout=TIMEOUT)

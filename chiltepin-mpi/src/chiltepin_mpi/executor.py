@@ -54,13 +54,19 @@ class ChiltepinMPIExecutor(MPIExecutor):
         self._task_spec(resource_specification)
 
     def _task_spec(self, resource_specification: dict | None) -> tuple[TaskGeometry, dict[str, Any]]:
+        keys = set(resource_specification or ())
         try:
             geometry, others = TaskGeometry.from_spec(resource_specification or {})
         except (TypeError, ValueError) as exc:
             raise InvalidResourceSpecification(
-                set(resource_specification or ()),
-                f"resource '{self.label}' runs MPI tasks, which need a geometry "
-                f"(chiltepin_task_geometry={{'num_nodes': ..., 'ranks_per_node': ...}}): {exc}") from None
+                keys, f"resource '{self.label}' runs MPI tasks, which need a geometry "
+                      f"(chiltepin_task_geometry={{'num_nodes': ..., 'ranks_per_node': ...}}): {exc}") from None
+        nodes = self.provider.nodes_per_block
+        if geometry.num_nodes > nodes:  # type: ignore[operator]
+            # Parsl would keep such a task in the block's backlog forever.
+            raise InvalidResourceSpecification(
+                keys, f"num_nodes ({geometry.num_nodes}) is more than the {nodes} node(s) in a block of resource "
+                      f"'{self.label}'")
         return geometry, others
 
     def submit(self, func: Callable[..., Any], resource_specification: dict, *args: Any, **kwargs: Any) -> Any:
