@@ -263,3 +263,22 @@ class TestLocalContract(TransferProviderContract):
     def get(self, endpoint, path):
         with open(os.path.join(endpoint["path"], path), "rb") as f:
             return f.read()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(segments=st.lists(st.sampled_from(["a", "b", "..", ".", ""]), min_size=1, max_size=6))
+def test_destination_paths_never_leave_the_root(tmp_path_factory, segments):
+    base = tmp_path_factory.mktemp("contain")
+    (base / "src").mkdir()
+    (base / "dst").mkdir()
+    (base / "src" / "f").write_text("data")
+    config = {"transfer_endpoints": {"s": {"provider": "local", "path": str(base / "src")},
+                                     "d": {"provider": "local", "path": str(base / "dst")}}}
+    path = "/".join(segments)
+    try:
+        transfer("s", "d", "f", path, config=config)
+    except TransferError as exc:
+        assert "leaves the root" in str(exc) or "is a directory" in str(exc) or "expected a path" in str(exc)
+    outside = sorted(p.name for p in base.iterdir())
+    assert outside == ["dst", "src"]
+    assert sorted(p.name for p in (base / "src").iterdir()) == ["f"]
