@@ -1,18 +1,17 @@
-"""The ``chiltepin login``, ``chiltepin logout`` and ``chiltepin endpoint ...`` commands."""
+"""The ``chiltepin login``, ``chiltepin logout`` and ``chiltepin endpoint ...`` commands.
+
+The Globus SDK is imported when a command runs, not when the parsers are built.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-import globus_sdk
 from chiltepin.errors import ChiltepinError
 from chiltepin.plugins import Subcommand
-from globus_sdk.gare import GlobusAuthorizationParameters
-from globus_sdk.login_flows import CommandLineLoginFlowEOFError
 
 from . import endpoint as endpoints
-from .auth import GlobusAuthError, globus_app, service_credentials, token_file
 
 
 def _fail(message: str) -> int:
@@ -29,6 +28,12 @@ def _login_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run_login(args: argparse.Namespace) -> int:
+    import globus_sdk
+    from globus_sdk.gare import GlobusAuthorizationParameters
+    from globus_sdk.login_flows import CommandLineLoginFlowEOFError
+
+    from .auth import GlobusAuthError, globus_app, service_credentials, token_file
+
     try:
         app = globus_app(interactive=True, extra_scopes=args.scope)
         if not (args.force or args.scope) and not app.login_required():
@@ -50,6 +55,10 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def run_logout(args: argparse.Namespace) -> int:
+    import globus_sdk
+
+    from .auth import GlobusAuthError, globus_app, token_file
+
     path = token_file()
     try:
         app = globus_app()

@@ -18,13 +18,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from chiltepin.errors import ChiltepinError
-from chiltepin.plugins import ExecutorBackend, ResolvedResource
+from chiltepin.plugins import ResolvedResource
 from globus_compute_sdk import Client, Executor
 from globus_sdk import GlobusAPIError
 from parsl.executors import GlobusComputeExecutor
 from parsl.executors.base import ParslExecutor
 
-from .settings import COMPUTE_SETTINGS, TEMPLATE_VARIABLES, check_endpoint_options, endpoint_config
+from .settings import endpoint_config, split_task_geometry
 
 _UNSET = object()
 
@@ -143,21 +143,6 @@ class ChiltepinComputeExecutor(GlobusComputeExecutor):
         ParslExecutor.shutdown(self)
 
 
-def split_task_geometry(spec: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(checked endpoint options, remaining keys) of a task's specification, as new dicts.
-
-    Endpoint options are the ``user_endpoint_config`` entry plus any endpoint option named at
-    the top level (top-level names win); the remaining keys are the task's resource
-    specification proper (MPI geometry).
-    """
-    rest = copy.deepcopy(dict(spec))
-    options = rest.pop("user_endpoint_config", None) or {}
-    if not isinstance(options, Mapping):
-        raise ValueError(f"{where}: expected a mapping of endpoint options, got {type(options).__name__}")
-    options = {**options, **{k: rest.pop(k) for k in [k for k in rest if k in TEMPLATE_VARIABLES]}}
-    return check_endpoint_options(options, where), rest
-
-
 def _live_result_watcher(executor: Executor) -> Any:
     from globus_compute_sdk.sdk import executor as sdk_executor
 
@@ -186,9 +171,3 @@ def build_executor(resource: ResolvedResource, provider: Any = None,
                               user_endpoint_config=endpoint_config(resource.options), label=resource.name)
     return ChiltepinComputeExecutor(sdk, label=resource.name)
 
-
-COMPUTE_BACKEND = ExecutorBackend(
-    name="globus-compute", build=build_executor, settings=COMPUTE_SETTINGS, selected_by="endpoint",
-    needs_provider=False,
-    description="Run tasks on a remote Globus Compute endpoint; the other keys are sent to the endpoint's "
-                "configuration template (written by `chiltepin endpoint configure`).")

@@ -1,4 +1,8 @@
-"""Hook implementations of chiltepin-globus (entry point ``globus``)."""
+"""Hook implementations of chiltepin-globus (entry point ``globus``).
+
+The records are built from light modules only; the Globus SDKs are imported when a record is
+used (an executor built, a transfer run, a command run), so loading plugins stays cheap.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,40 @@ from typing import Any
 
 from chiltepin.plugins import ExecutorBackend, ResolvedResource, Subcommand, TransferProvider, hookimpl
 
+from .settings import COMPUTE_SETTINGS, TRANSFER_ENDPOINT_SETTINGS
+
+
+def _build_executor(resource: ResolvedResource, provider: Any) -> Any:
+    from .compute import build_executor
+
+    return build_executor(resource, provider)
+
+
+def _build_transferer() -> Any:
+    from .transfer import GlobusTransferer
+
+    return GlobusTransferer()
+
+
+COMPUTE_BACKEND = ExecutorBackend(
+    name="globus-compute", build=_build_executor, settings=COMPUTE_SETTINGS, selected_by="endpoint",
+    needs_provider=False,
+    description="Run tasks on a remote Globus Compute endpoint; the other keys are sent to the endpoint's "
+                "configuration template (written by `chiltepin endpoint configure`).")
+
+TRANSFER_PROVIDER = TransferProvider(
+    name="globus", build=_build_transferer, endpoint_settings=TRANSFER_ENDPOINT_SETTINGS, resolves_names=True,
+    description="Globus Transfer between collections named by display name or UUID (log in with "
+                "`chiltepin login`).")
+
 
 @hookimpl
 def chiltepin_executor_backends() -> list[ExecutorBackend]:
-    from .compute import COMPUTE_BACKEND
-
     return [COMPUTE_BACKEND]
 
 
 @hookimpl
 def chiltepin_transfer_providers() -> list[TransferProvider]:
-    from .transfer import TRANSFER_PROVIDER
-
     return [TRANSFER_PROVIDER]
 
 
@@ -40,7 +66,7 @@ def chiltepin_translate_geometry(geometry: Mapping[str, Any],
         return None
     from chiltepin.plugins import get_plugin_manager
 
-    from .compute import split_task_geometry
+    from .settings import split_task_geometry
 
     options, rest = split_task_geometry(geometry, f"{resource.name}: chiltepin_task_geometry")
     spec: dict[str, Any] = {}

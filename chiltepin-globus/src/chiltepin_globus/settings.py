@@ -7,6 +7,7 @@ endpoint, plus the options sent to the endpoint's configuration template as its
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,6 +50,12 @@ ENDPOINT_OPTIONS: tuple[Setting, ...] = (
 )
 
 COMPUTE_SETTINGS: tuple[Setting, ...] = (ENDPOINT, *ENDPOINT_OPTIONS)
+
+#: Keys of a ``transfer_endpoints:`` entry served by the ``globus`` transfer provider.
+TRANSFER_ENDPOINT_SETTINGS: tuple[Setting, ...] = (
+    Setting("endpoint", Str(), None, "Display name or UUID of the Globus collection (default: the "
+            "transfer endpoint's own name)."),
+)
 
 _OPTIONS = {s.name: s for s in ENDPOINT_OPTIONS}
 #: Variable names of the endpoint template: the options, with environment renamed.
@@ -94,6 +101,21 @@ def check_endpoint_options(options: Mapping[str, Any], where: str) -> dict[str, 
         except ValueError as exc:
             raise ValueError(f"{where}.{key}: {exc}") from None
     return checked
+
+
+def split_task_geometry(spec: Mapping[str, Any], where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(checked endpoint options, remaining keys) of a task's specification, as new dicts.
+
+    Endpoint options are the ``user_endpoint_config`` entry plus any endpoint option named at
+    the top level (top-level names win); the remaining keys are the task's resource
+    specification proper (MPI geometry).
+    """
+    rest = copy.deepcopy(dict(spec))
+    options = rest.pop("user_endpoint_config", None) or {}
+    if not isinstance(options, Mapping):
+        raise ValueError(f"{where}: expected a mapping of endpoint options, got {type(options).__name__}")
+    options = {**options, **{k: rest.pop(k) for k in [k for k in rest if k in TEMPLATE_VARIABLES]}}
+    return check_endpoint_options(options, where), rest
 
 
 def template_schema() -> dict[str, Any]:

@@ -15,19 +15,12 @@ from typing import Any
 
 import globus_sdk
 from chiltepin.errors import TransferError
-from chiltepin.plugins import Setting, Str, TransferProvider
 from globus_sdk.token_storage import TokenValidationError
 
 from .auth import globus_app, login_advice, require_login
 from .settings import UUID_PATTERN
 
 _UUID = re.compile(UUID_PATTERN)
-
-ENDPOINT_SETTINGS: tuple[Setting, ...] = (
-    Setting("endpoint", Str(), None, "Display name or UUID of the Globus collection (default: the "
-            "transfer endpoint's own name)."),
-)
-
 
 def _reference(target: Mapping[str, Any] | str) -> str:
     if isinstance(target, str):
@@ -167,8 +160,3 @@ def _required_scopes(exc: globus_sdk.TransferAPIError) -> list[str]:
     scopes = getattr(info, "required_scopes", None) if info else None
     return list(scopes or [])
 
-
-TRANSFER_PROVIDER = TransferProvider(
-    name="globus", build=GlobusTransferer, endpoint_settings=ENDPOINT_SETTINGS, resolves_names=True,
-    description="Globus Transfer between collections named by display name or UUID (log in with "
-                "`chiltepin login`).")
