@@ -154,7 +154,7 @@ def test_missing_endpoint_root_is_named(tmp_path):
         transfer("a", "b", "x", "y", config=config)
 
 
-def test_bad_declarations_are_all_named(tmp_path):
+def test_bad_declarations_are_all_named(tmp_path, chiltepin_plugin_manager):
     config = {"transfer_endpoints": {"a": {"provider": "local", "pth": "/x"},
                                      "b": {"provider": "lcoal", "path": "/y"}}}
     with pytest.raises(ConfigError) as info:
@@ -164,6 +164,11 @@ def test_bad_declarations_are_all_named(tmp_path):
     assert info.value.problems[1].startswith("transfer_endpoints.a.path: required by transfer provider 'local'")
     assert "transfer_endpoints.b.provider: transfer provider 'lcoal' is not available (did you mean 'local'?)" \
         in info.value.problems[2]
+    with pytest.raises(ConfigError, match=r"transfer_endpoints\.a\.provider: required: the transfer provider "
+                                          r"serving this endpoint \(one of: local\)"):
+        delete("a", "x", config={"transfer_endpoints": {"a": {"path": "/tmp"}}})
+    with pytest.raises(ConfigError, match=r"transfer_endpoints\.a: expected a mapping with 'provider:'"):
+        delete("a", "x", config={"transfer_endpoints": {"a": "/tmp"}})
     with pytest.raises(ConfigError, match=r"transfer_endpoints\.a\.path: must be an absolute directory path"):
         delete("a", "x", config={"transfer_endpoints": {"a": {"provider": "local", "path": "rel/dir"}}})
 

@@ -62,6 +62,7 @@ def check_declaration(name: str, block: Any, provider: TransferProvider | None =
     Raises ConfigError listing every problem, each as ``transfer_endpoints.NAME.key: ...``.
     """
     where = f"transfer_endpoints.{name}"
+    manager = manager or get_plugin_manager()
     if not isinstance(block, Mapping):
         raise ConfigError(f"{where}: expected a mapping with 'provider:' and the provider's endpoint settings, "
                           f"got {type(block).__name__} {block!r}")
@@ -69,10 +70,9 @@ def check_declaration(name: str, block: Any, provider: TransferProvider | None =
         provider_name = block.get("provider")
         if not isinstance(provider_name, str):
             raise ConfigError(f"{where}.provider: required: the transfer provider serving this endpoint "
-                              f"(one of: {', '.join((manager or get_plugin_manager()).records('transfer_providers'))})")
+                              f"(one of: {', '.join(manager.records('transfer_providers'))})")
         try:
-            provider = (manager or get_plugin_manager()).lookup("transfer_providers", provider_name,
-                                                                context=f"{where}.provider")
+            provider = manager.lookup("transfer_providers", provider_name, context=f"{where}.provider")
         except PluginError as exc:
             raise ConfigError(str(exc)) from None
     elif block.get("provider", provider.name) != provider.name:
