@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import subprocess
+import sys
 
 import jsonschema
 import pytest
@@ -232,17 +233,15 @@ def test_keys_lists_help_from_the_declarations(capsys, chiltepin_plugin_manager)
                   "(see `chiltepin plugins`)\n"
 
 
-@pytest.mark.skipif(shutil.which("chiltepin") is None and not __import__("os").path.exists(
-    __import__("sys").prefix + "/bin/chiltepin"), reason="the chiltepin console script is not installed")
-def test_installed_script_gives_one_line_errors(tmp_path):
-    import os
-    import sys
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "chiltepin")
 
-    script = os.path.join(sys.prefix, "bin", "chiltepin")
-    done = subprocess.run([script, "config", "validate", write(tmp_path, "a:\n  max_blocks: x\n")],
+
+@pytest.mark.skipif(not os.path.exists(SCRIPT), reason=f"the chiltepin console script is not installed ({SCRIPT})")
+def test_installed_script_gives_one_line_errors(tmp_path):
+    done = subprocess.run([SCRIPT, "config", "validate", write(tmp_path, "a:\n  max_blocks: x\n")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.splitlines()[0] == "chiltepin: error: a.max_blocks: expected an integer, got str 'x'"
     assert "Traceback" not in done.stderr
-    done = subprocess.run([script], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([SCRIPT], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "usage: chiltepin" in done.stderr
