@@ -10,6 +10,8 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -30,9 +32,11 @@ def _parse(command: str, *argv: str) -> tuple[argparse.Namespace, object]:
     return parser.parse_args(list(argv)), record
 
 
-def _run(command: str, *argv: str) -> int:
-    args, record = _parse(command, *argv)
-    return record.run(args)
+def _run(*argv: str) -> int:
+    """Run ``chiltepin ARGV`` through core's command line, which mounts the plugin's subcommands."""
+    from chiltepin.cli import main
+
+    return main(list(argv))
 
 
 @pytest.fixture
@@ -93,6 +97,14 @@ def test_a_service_client_logs_in_without_interaction_and_leaves_the_environment
     stored = JSONTokenStorage(globus_env).get_token_data_by_resource_server()
     assert stored["transfer.api.globus.org"].access_token in transfer_service.valid_tokens
     assert stat.S_IMODE(os.stat(globus_env).st_mode) == 0o600
+
+
+def test_the_installed_command_refuses_to_prompt_without_a_terminal(globus_env):
+    """The console script, stdin closed (as in a batch job): no prompt, no traceback."""
+    done = subprocess.run([str(Path(sys.executable).with_name("chiltepin")), "login"], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "needs a terminal" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_half_a_service_client_is_an_error(globus_env, monkeypatch, capsys):
