@@ -24,6 +24,44 @@ class TestSingleNodeLauncher(LauncherContract):
     launcher_name = "single-node"
 
 
+def needs(distribution):
+    """Skip (a failure under CI) when a first-party member is not installed."""
+    from importlib import metadata
+
+    try:
+        metadata.distribution(distribution)
+        missing = False
+    except metadata.PackageNotFoundError:
+        missing = True
+    return pytest.mark.skipif(missing, reason=f"{distribution} is not installed (make venv installs every member)")
+
+
+@needs("chiltepin-slurm")
+class TestSlurmProvider(ResourceProviderContract):
+    provider_name = "slurm"
+
+
+@needs("chiltepin-slurm")
+class TestPbsproProvider(ResourceProviderContract):
+    provider_name = "pbspro"
+
+
+@needs("chiltepin-slurm")
+class TestSrunBlockLauncher(LauncherContract):
+    launcher_name = "srun"
+    options = {"provider": "slurm"}
+
+
+@needs("chiltepin-mpi")
+@pytest.mark.parametrize("launcher", ["srun", "mpiexec", "mpiexec-openmpi", "aprun"])
+class TestMpiLaunchers(LauncherContract):
+    role = "mpi"
+
+    @pytest.fixture
+    def record(self, manager, launcher):
+        return manager.lookup("mpi_launchers", launcher)
+
+
 def test_settings_problems_are_found():
     bad = (Setting("queue", Str(), None, ""),
            Setting("queue", Str(), None, "Queue."),
