@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from chiltepin import Workflow
-from chiltepin.data import delete_task, transfer_task
+from chiltepin.data import delete, delete_task, transfer, transfer_task
 from chiltepin.errors import TransferError
 from chiltepin.tasks import python_task
 
@@ -65,3 +65,12 @@ def test_endpoints_are_resolved_before_submission(workflow, chiltepin_plugin_man
     with pytest.raises(ValueError, match="timeout must be a positive number"):
         delete_task("project", "a", timeout=0)
     assert len(wf.tasks) == before
+
+
+def test_synchronous_forms_use_the_running_workflows_endpoints(workflow):
+    _, base = workflow
+    (base / "scratch" / "sync.txt").write_text("now")
+    assert transfer("scratch", "project", "sync.txt", "sync/copy.txt") is True
+    assert (base / "project" / "sync" / "copy.txt").read_text() == "now"
+    assert delete("project", "sync", recursive=True) is True
+    assert not (base / "project" / "sync").exists()
