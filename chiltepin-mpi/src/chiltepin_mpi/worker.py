@@ -13,15 +13,21 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .launchers import with_command
+from chiltepin.plugins import get_plugin_manager
+
+from .launchers import MPI_LAUNCHERS, with_command
+
+OWN_LAUNCHERS = {record.name: record for record in MPI_LAUNCHERS}
 
 
 def task_environment(launcher: str, spec: Mapping[str, Any], nodes: list[str],
                      command: str | None = None) -> dict[str, str]:
-    """The variables a task with geometry ``spec`` on ``nodes`` gets from MPI launcher ``launcher``."""
-    from chiltepin.plugins import get_plugin_manager
+    """The variables a task with geometry ``spec`` on ``nodes`` gets from MPI launcher ``launcher``.
 
-    record = get_plugin_manager().lookup("mpi_launchers", launcher)
+    chiltepin-mpi's own launchers are used directly; others come from the plugin manager, which
+    then loads the installed plugins in the worker once.
+    """
+    record = OWN_LAUNCHERS.get(launcher) or get_plugin_manager().lookup("mpi_launchers", launcher)
     env = {"PARSL_MPI_PREFIX": with_command(record.prefix(spec, nodes), command)}
     if spec.get("threads_per_rank"):
         env["OMP_NUM_THREADS"] = str(spec["threads_per_rank"])
