@@ -20,7 +20,6 @@ from globus_sdk.token_storage import JSONTokenStorage, TokenStorageData
 
 REPO = Path(__file__).resolve().parents[2]
 RABBITMQ_SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
-KNOWN_ENDPOINT = "5c7a8f1e-0b6d-4e4a-9b53-0d3c2a9e7f10"
 COMPUTE_PORT = 5000  # what the Compute SDK uses for GLOBUS_SDK_ENVIRONMENT=local
 
 
@@ -66,7 +65,7 @@ def transfer_service():
 
 @pytest.fixture(scope="session")
 def compute_service(rabbitmq):
-    from globus_compute_service import ComputeService
+    from globus_compute_service import KNOWN_ENDPOINT, ComputeService
 
     if not _free(COMPUTE_PORT):
         pytest.fail(f"port {COMPUTE_PORT} on 127.0.0.1 is busy; the Compute stand-in needs it")

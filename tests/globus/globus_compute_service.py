@@ -34,6 +34,8 @@ from globus_compute_common import messagepack
 from globus_compute_common.messagepack.message_types import Task
 from globus_compute_endpoint.engines import GCFuture, ProcessPoolEngine
 
+#: The one endpoint UUID the stand-in serves (any other is unknown: HTTP 404).
+KNOWN_ENDPOINT = "5c7a8f1e-0b6d-4e4a-9b53-0d3c2a9e7f10"
 SUBMIT = re.compile(r"/v3/endpoints/([0-9a-f-]{36})/submit")
 
 

@@ -15,7 +15,7 @@ from chiltepin import Workflow
 from chiltepin.errors import ConfigError
 from chiltepin.tasks import bash_task, python_task
 from chiltepin_globus.compute import ComputeError
-from conftest import KNOWN_ENDPOINT
+from globus_compute_service import KNOWN_ENDPOINT
 from parsl.app.errors import BashExitFailure
 
 UNKNOWN_ENDPOINT = "00000000-1111-4222-8333-444444444444"
@@ -198,3 +198,20 @@ def test_bad_resource_blocks_name_the_resource_and_key(block, message, tmp_path)
         Workflow({"remote": block}, include=["remote"], run_dir=str(tmp_path)).start()
     assert message in str(error.value)
     assert len(error.value.problems) == 1
+
+
+def test_mpi_geometry_goes_to_the_endpoint_as_the_resource_specification(compute, tmp_path):
+    pytest.importorskip("chiltepin_mpi", reason="chiltepin-mpi translates MPI task geometry")
+    config = _config(tmp_path, mpi=True, nodes_per_block=2, mpi_launcher="srun", max_mpi_apps=2)
+    with Workflow(config, include=["remote"], run_dir=str(tmp_path / "runinfo")):
+        future = declares_spec(1, executor="remote", chiltepin_task_geometry={
+            "num_nodes": 2, "ranks_per_node": 3, "walltime": "00:30:00"})
+        with pytest.raises(ValueError, match="num_nodes"):
+            square(1, executor="remote", chiltepin_task_geometry={"num_nodes": 3, "ranks_per_node": 1})
+        future.exception(60)
+    [submission] = compute.submissions
+    spec = submission["resource_specification"]
+    assert (spec["num_nodes"], spec["ranks_per_node"], spec["num_ranks"]) == (2, 3, 6)
+    endpoint = submission["user_endpoint_config"]
+    assert (endpoint["mpi"], endpoint["mpi_launcher"], endpoint["walltime"], endpoint["nodes_per_block"]) == \
+        (True, "srun", "00:30:00", 2)
