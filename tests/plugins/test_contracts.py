@@ -145,3 +145,12 @@ def test_register_plugin_refuses_a_misspelled_hook(chiltepin_register_plugin):
     with pytest.warns(UserWarning), pytest.raises(PluginError, match=r"'chiltepin_site' is not a chiltepin hook "
                                                                       r"\(did you mean 'chiltepin_sites'\?\)"):
         chiltepin_register_plugin(Typo())
+
+
+def test_fixture_module_is_cheap_and_side_effect_free():
+    """pytest imports it in every run of the environment (pytest11), so it must load nothing heavy."""
+    code = ("import sys, chiltepin.testing.fixtures, chiltepin.testing as t; "
+            "print(sorted(m for m in ('parsl', 'chiltepin.plugins.manager', 'chiltepin.testing.contracts', "
+            "'chiltepin.workflow') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr
