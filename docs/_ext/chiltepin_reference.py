@@ -67,8 +67,10 @@ class HookReference(_Generated):
     """The hook reference: one subsection per hook specification."""
 
     def lines(self) -> list[str]:
-        from chiltepin.plugins import hookspecs
+        from chiltepin.plugins import PluginManager, hookspecs
 
+        manager = PluginManager()
+        manager.load_entrypoints()
         out: list[str] = []
         for name, function in sorted(vars(hookspecs).items()):
             if not name.startswith("chiltepin_") or not callable(function):
@@ -85,9 +87,20 @@ class HookReference(_Generated):
                     else "collect (every plugin's records are gathered)")
             out += [name, "~" * len(name), "",
                     ".. code-block:: python", "", f"   {name}{signature}", "",
-                    f":Kind: {kind}", f":Returns: ``{returns}``", ""]
+                    f":Kind: {kind}", f":Returns: ``{returns}``",
+                    f":Implemented by: {_implementers(manager, name)}", ""]
             out += doc.splitlines() + [""]
         return out
+
+
+def _implementers(manager, hook: str) -> str:
+    """The installed distributions implementing ``hook`` when the docs were built."""
+    names = []
+    for impl in getattr(manager.pluggy.hook, hook).get_hookimpls():
+        info = manager.plugins.get(impl.plugin_name)
+        if info is not None and info.distribution:
+            names.append(f"``{info.distribution}``")
+    return ", ".join(sorted(set(names))) or "no installed plugin"
 
 
 def setup(app):

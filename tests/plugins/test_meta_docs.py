@@ -49,7 +49,7 @@ def test_hook_is_documented(built, hook):
     start = page.index(f"{hook}¶")
     entry = page[start:page.find("¶", start + len(hook) + 1)]
     kind = "decide" if spec.chiltepin_spec["firstresult"] else "collect"
-    for expected in (f"{hook}(", "Kind:", kind, "Returns:", "Example", "@hookimpl"):
+    for expected in (f"{hook}(", "Kind:", kind, "Returns:", "Implemented by:", "Example", "@hookimpl"):
         assert expected in entry, (hook, expected)
 
 
