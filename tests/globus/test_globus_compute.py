@@ -14,6 +14,7 @@ import pytest
 from chiltepin import Workflow
 from chiltepin.errors import ConfigError
 from chiltepin.tasks import bash_task, python_task
+from chiltepin_globus.auth import GlobusAuthError
 from chiltepin_globus.compute import ComputeError
 from globus_compute_service import KNOWN_ENDPOINT
 from parsl.app.errors import BashExitFailure
@@ -184,6 +185,19 @@ def test_bad_endpoint_options_are_refused_at_call_time(compute, tmp_path):
         with pytest.raises(ValueError, match=r"partiton.*did you mean 'partition'"):
             square(1, executor="remote", chiltepin_task_geometry={"user_endpoint_config": {"partiton": "x"}})
     assert not compute.submissions
+
+
+def test_without_a_login_the_workflow_does_not_start_and_says_what_to_run(globus_env, tmp_path):
+    with pytest.raises(GlobusAuthError, match=r"^remote: no valid Globus tokens for funcx_service.*Run `chiltepin "
+                                              r"login`"):
+        Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo")).start()
+
+
+def test_an_unreadable_token_file_is_named(globus_env, tmp_path):
+    globus_env.parent.mkdir(parents=True)
+    globus_env.write_text("[1, 2")
+    with pytest.raises(GlobusAuthError, match=f"^remote: the Globus token file {globus_env} is not valid JSON"):
+        Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo")).start()
 
 
 @pytest.mark.parametrize(("block", "message"), [

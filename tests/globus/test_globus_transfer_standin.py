@@ -127,3 +127,13 @@ def test_revoked_tokens_ask_for_a_new_login(collections, transfer_service, store
     with pytest.raises(TransferError, match="refused to renew the stored credentials.*Run `chiltepin login`"):
         transfer(laptop.id, scratch.id, "/a", "/b", timeout=30, polling_interval=1)
     assert ("POST", "/v2/oauth2/token") in transfer_service.requests
+
+
+def test_a_transfer_task_without_tokens_fails_on_the_worker_without_prompting(globus_env, transfer_service, tmp_path):
+    one = transfer_service.add_collection(f"w-{tmp_path.name}", tmp_path / "w")
+    seen = len(transfer_service.requests)
+    with Workflow(None, run_dir=str(tmp_path / "runinfo"), retries=0):
+        future = transfer_task(one.id, one.id, "/a", "/b", timeout=30, polling_interval=1, executor=["local"])
+        with pytest.raises(GlobusAuthError, match="no valid Globus tokens.*Run `chiltepin login`"):
+            future.result(60)
+    assert not [r for r in transfer_service.requests[seen:] if r[1].startswith("/v0.10/")]

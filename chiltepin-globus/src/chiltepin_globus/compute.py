@@ -156,18 +156,27 @@ def _live_result_watcher(executor: Executor) -> Any:
 def compute_client() -> Client:
     """A Globus Compute client using chiltepin's login (token storage, or service credentials).
 
-    No request is made here: the version check is skipped so that building a workflow's
+    The stored tokens are checked (a missing login is an error saying to run ``chiltepin
+    login``), but no request is made: the version check is skipped so that building a workflow's
     executors stays offline; the first submit authenticates.
     """
-    from .auth import globus_app
+    from globus_sdk.scopes import ComputeScopes
 
-    return Client(app=globus_app(), do_version_check=False)
+    from .auth import globus_app, require_login
+
+    app = globus_app()
+    require_login(app, ComputeScopes.resource_server)
+    return Client(app=app, do_version_check=False)
 
 
 def build_executor(resource: ResolvedResource, provider: Any = None,
                    client_factory: Callable[[], Client] = compute_client) -> ChiltepinComputeExecutor:
     """Build the executor of a ``globus-compute`` resource, labelled with the resource name."""
-    sdk = TaskOptionsExecutor(endpoint_id=resource.get("endpoint"), client=client_factory(),
+    try:
+        client = client_factory()
+    except ChiltepinError as exc:
+        raise type(exc)(f"{resource.name}: {exc}") from None
+    sdk = TaskOptionsExecutor(endpoint_id=resource.get("endpoint"), client=client,
                               user_endpoint_config=endpoint_config(resource.options), label=resource.name)
     return ChiltepinComputeExecutor(sdk, label=resource.name)
 
