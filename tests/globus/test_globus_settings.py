@@ -46,7 +46,10 @@ def test_the_endpoint_schema_accepts_what_chiltepin_accepts_and_refuses_what_it_
     try:
         checked = check_endpoint_options(raw, "r")
     except ValueError:
-        assert not _schema_accepts(raw)
+        # JSON Schema counts 1.0 as an integer; chiltepin is stricter there, nowhere else
+        integral_floats = any(isinstance(v, float) and v.is_integer() and SCHEMA["properties"].get(k, {}).get("type")
+                              == "integer" for k, v in raw.items())
+        assert integral_floats or not _schema_accepts(raw)
         return
     assert _schema_accepts(checked)
     if None not in raw.values():  # unset values are dropped by chiltepin, refused by the schema
