@@ -93,6 +93,7 @@ def test_rejected_submission_fails_the_tasks_with_sbatch_message(cluster, worker
 
 
 def test_block_cancelled_under_running_task_fails_the_task(cluster, worker_env, tmp_path):
+    """The task on the cancelled block fails (it does not hang), and later tasks get a new block."""
     config = {"hpc": {**FAST, "environment": worker_env}}
     with Workflow(config, run_dir=str(tmp_path / "runinfo")):
         job = where(executor="hpc").result(timeout=120)["SLURM_JOB_ID"]
@@ -101,6 +102,8 @@ def test_block_cancelled_under_running_task_fails_the_task(cluster, worker_env, 
         subprocess.run(["scancel", job], check=True, timeout=30)
         with pytest.raises(Exception) as caught:
             running.result(timeout=60)
-    assert not isinstance(caught.value, FutureTimeout), "the workflow did not notice the cancelled block"
+        assert not isinstance(caught.value, FutureTimeout), "the workflow did not notice the cancelled block"
+        later = where(executor="hpc").result(timeout=120)["SLURM_JOB_ID"]
+    assert later != job
     assert type(caught.value).__name__ == "ManagerLost"
     assert "loss of manager" in str(caught.value)
