@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 from chiltepin.plugins import get_plugin_manager
 from chiltepin_globus import endpoint as endpoints
 from chiltepin_globus.settings import TEMPLATE_VARIABLES
@@ -127,6 +128,8 @@ def test_configure_writes_chiltepin_template_and_schema_and_list_shows_it(tmp_pa
     schema = json.loads((directory / "user_config_schema.json").read_text())
     assert set(schema["properties"]) == set(TEMPLATE_VARIABLES)
     assert "chiltepin" in (directory / "user_config_template.yaml.j2").read_text()
+    environment = yaml.safe_load((directory / "user_environment.yaml").read_text())
+    assert environment["PATH"].split(":")[0] == str(Path(sys.executable).parent)
     capsys.readouterr()
     assert _run("endpoint", "-c", str(tmp_path), "list") == 0
     assert re.search(r"^hpc\s+Initialized", capsys.readouterr().out, re.M)
@@ -142,11 +145,15 @@ def test_unknown_endpoints_are_named(tmp_path, capsys):
 
 
 def _render(directory: Path, options: dict):
-    """Render the endpoint's template exactly as the endpoint does before starting a user endpoint."""
+    """Render the endpoint's template exactly as the endpoint does before starting a user endpoint,
+    and check the result is a configuration the endpoint accepts (it builds the engine from it)."""
     import pwd
 
-    import yaml
-    from globus_compute_endpoint.endpoint.config.utils import load_user_config_schema, render_config_user_template
+    from globus_compute_endpoint.endpoint.config.utils import (
+        load_config_yaml,
+        load_user_config_schema,
+        render_config_user_template,
+    )
     from globus_compute_endpoint.endpoint.identity_mapper import MappedPosixIdentity
 
     identity = MappedPosixIdentity(pwd.getpwuid(os.getuid()), [], "someone@example.org")
@@ -154,7 +161,11 @@ def _render(directory: Path, options: dict):
         parent_config=None, user_config_template=(directory / endpoints.TEMPLATE_NAME).read_text(),
         user_config_template_path=directory / endpoints.TEMPLATE_NAME, mapped_identity=identity,
         user_config_schema=load_user_config_schema(directory / endpoints.SCHEMA_NAME), user_opts=options)
-    return yaml.safe_load(text)
+    engine = load_config_yaml(text).engine
+    data = yaml.safe_load(text)
+    assert type(engine).__name__ == data["engine"]["type"]
+    assert type(engine.executor.provider).__name__ == data["engine"]["provider"]["type"]
+    return data
 
 
 def test_the_template_renders_resource_options_and_the_schema_rejects_bad_values(tmp_path):

@@ -61,9 +61,10 @@ def configure(name: str, directory: Path) -> Path:
         raise EndpointError(f"endpoint '{name}' is already configured in {target}; delete it first or pick "
                             f"another name")
     directory.mkdir(parents=True, exist_ok=True)
+    path = f"{os.path.dirname(sys.executable)}:{os.environ.get('PATH', '')}"
     with tempfile.TemporaryDirectory() as tmp:
         files = {TEMPLATE_NAME: template_text(), SCHEMA_NAME: json.dumps(template_schema(), indent=2) + "\n",
-                 ENVIRONMENT_NAME: f"PATH: {os.path.dirname(sys.executable)}:{os.environ.get('PATH', '')}\n"}
+                 ENVIRONMENT_NAME: f"PATH: {json.dumps(path)}\n"}
         for file_name, text in files.items():
             Path(tmp, file_name).write_text(text, encoding="utf-8")
         endpoint.configure_endpoint(target, user_config_template=Path(tmp, TEMPLATE_NAME),
