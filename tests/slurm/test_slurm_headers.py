@@ -158,3 +158,19 @@ def test_slurm_time_is_walltime_rounded_up_to_minutes(render, days, clock):
     text = f"{days}-{hours:02d}:{minutes:02d}:{seconds:02d}" if days else f"{hours:02d}:{minutes:02d}:{seconds:02d}"
     header = render({"provider": "slurm", "walltime": text}).header
     assert f"#SBATCH --time={math.ceil(total / 60)}\n" in header
+
+
+@pytest.mark.parametrize(("block", "present", "absent"), [
+    ({"provider": "slurm", "nodes_per_block": 3, "srun_options": "--cpu-bind=none"},
+     "srun --ntasks 3 -l --cpu-bind=none bash", "mpiexec"),
+    ({"provider": "slurm", "launcher": "single-node"}, "WORKER_COMMAND", "srun"),
+    ({"provider": "pbspro", "nodes_per_block": 2, "mpiexec_options": "--oversubscribe"},
+     "WORKERCOUNT=2", "srun"),
+    ({"provider": "pbspro", "mpiexec_options": "--oversubscribe"},
+     "mpiexec --bind-to none --oversubscribe -n $WORKERCOUNT --hostfile $HOSTFILE", "srun"),
+    ({"provider": "pbspro", "launcher": "srun"}, "srun --ntasks 1 -l", "mpiexec"),
+])
+def test_block_launcher_defaults_and_overrides(render, block, present, absent):
+    body = render(block).script.split("export JOBNAME=", 1)[1]
+    assert present in body
+    assert absent not in body
