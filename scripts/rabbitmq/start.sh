@@ -29,7 +29,6 @@ export HOME=$dir
 ENV
 # shellcheck disable=SC1091
 . "$dir/env"
-cp -f "${SUDO_HOME:-/root}/.erlang.cookie" "$dir/.erlang.cookie" 2>/dev/null || true
 setsid "$server" > "$dir/server.out" 2>&1 < /dev/null &
 echo $! > "$dir/server.pid"
 for _ in $(seq 1 120); do
