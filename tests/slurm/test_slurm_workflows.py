@@ -92,6 +92,18 @@ def test_rejected_submission_fails_the_tasks_with_sbatch_message(cluster, worker
     assert not isinstance(caught.value, FutureTimeout)
 
 
+def test_block_whose_workers_cannot_start_fails_the_tasks_with_its_stderr(cluster, tmp_path):
+    """No chiltepin Python on the block's PATH: the job ends at once and the tasks fail with what
+    the job printed, instead of waiting for workers that never come."""
+    config = {"hpc": {**FAST, "environment": ["export PATH=/usr/bin:/bin"]}}
+    with Workflow(config, run_dir=str(tmp_path / "runinfo")):
+        future = where(executor="hpc")
+        with pytest.raises(Exception) as caught:
+            future.result(timeout=60)
+    assert not isinstance(caught.value, FutureTimeout)
+    assert "process_worker_pool.py: command not found" in str(caught.value)
+
+
 def test_block_cancelled_under_running_task_fails_the_task(cluster, worker_env, tmp_path):
     """The task on the cancelled block fails (it does not hang), and later tasks get a new block."""
     config = {"hpc": {**FAST, "environment": worker_env}}
