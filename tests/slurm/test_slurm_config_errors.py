@@ -44,6 +44,8 @@ def config_error(block: dict, tmp_path) -> str:
      ["hpc.srun_options", "unknown key"]),
     ({"provider": "pbspro", "cores_per_node": 4, "max_workers_per_node": 8},
      ["hpc.max_workers_per_node", "more than cores_per_node (4)"]),
+    ({"provider": "slurm", "cores_per_node": 4, "max_workers_per_node": 5},
+     ["hpc.max_workers_per_node", "more than cores_per_node (4)"]),
     ({"provider": "pbspro", "cores_per_node": 4, "max_workers_per_node": 2, "cores_per_worker": 3},
      ["hpc.max_workers_per_node", "need 6 cores"]),
     ({"provider": "pbspro", "cores_per_node": 64, "select_options": "mpiprocs=32:ompthreads=4"},

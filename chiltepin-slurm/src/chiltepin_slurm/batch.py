@@ -1,4 +1,4 @@
-"""What the Slurm and PBS Pro providers share: settings, cross-key checks and submit errors."""
+"""What the Slurm and PBS Pro providers share: settings, Parsl keyword arguments and a cross-key check."""
 
 from __future__ import annotations
 

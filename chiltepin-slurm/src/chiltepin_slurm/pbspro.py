@@ -28,6 +28,8 @@ def _chunk_resources(select_options: str | None) -> dict[str, str]:
 
 
 def check(options: Mapping[str, Any]) -> Iterator[str]:
+    """Cross-key rules: select_options does not repeat keyed resources, and what a chunk asks for
+    fits in cores_per_node."""
     extra = _chunk_resources(options.get("select_options"))
     for name, key in OWN_KEYS.items():
         if name in extra:
@@ -51,6 +53,7 @@ def select_chunk(resource: ResolvedResource) -> str:
 
 
 def build(resource: ResolvedResource, launcher: Any) -> Any:
+    """The Parsl provider of a resource."""
     from .parsl_providers import PBSProBlockProvider
 
     extra = {"launcher": launcher} if launcher is not None else {}

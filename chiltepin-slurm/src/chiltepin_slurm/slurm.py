@@ -8,7 +8,7 @@ from typing import Any
 from chiltepin.plugins import Bool, ResolvedResource, ResourceProvider, Setting, Str
 
 from . import walltime
-from .batch import BATCH_SETTINGS, provider_kwargs, scheduler_options_setting
+from .batch import BATCH_SETTINGS, provider_kwargs, scheduler_options_setting, workers_fit
 
 SETTINGS: tuple[Setting, ...] = BATCH_SETTINGS + (
     Setting("exclusive", Bool(), True, "Ask for whole nodes (--exclusive). Without it, and without "
@@ -23,13 +23,16 @@ SETTINGS: tuple[Setting, ...] = BATCH_SETTINGS + (
 
 
 def check(options: Mapping[str, Any]) -> Iterator[str]:
+    """Cross-key rules: queue and qos name one QOS; the workers fit in cores_per_node."""
     queue, qos = options.get("queue"), options.get("qos")
     if queue and qos and queue != qos:
         yield (f"queue: on Slurm 'queue' sets the QOS (as in chiltepin 0.1) and conflicts with qos ({qos!r}); "
                f"set only qos (use partition for the partition)")
+    yield from workers_fit(options)
 
 
 def build(resource: ResolvedResource, launcher: Any) -> Any:
+    """The Parsl provider of a resource; on MPI resources cores_per_node are rank slots."""
     from .parsl_providers import SlurmBlockProvider
 
     cores = resource.get("cores_per_node")
