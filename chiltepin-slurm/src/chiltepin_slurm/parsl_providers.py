@@ -45,8 +45,6 @@ class ReadableSubmit:
     def submit(self, command: str, tasks_per_node: int, job_name: str = "parsl") -> str:
         try:
             return super().submit(command, tasks_per_node, job_name)  # type: ignore[misc]
-        except BlockSubmitError:
-            raise
         except SubmitException as exc:
             raise BlockSubmitError(
                 exc.job_name, f"{self.submit_command} rejected block {exc.job_name}",
