@@ -133,15 +133,16 @@ def test_environment_lines_follow_the_header(render):
     assert body.lstrip("\n").startswith("module load gcc\nexport A=1\n")
 
 
-def test_non_mpi_pbs_cores_size_the_workers(resolve):
-    """HTEX reads cores_per_node from the provider to size a node's workers; never on MPI ones."""
+@pytest.mark.parametrize("provider", ["slurm", "pbspro"])
+def test_only_non_mpi_cores_size_the_workers(resolve, provider):
+    """HTEX sizes a node's workers from the provider's cores_per_node; Parsl asks MPI executors'
+    providers to leave it unset."""
     from chiltepin.plugins import get_plugin_manager
 
-    manager = get_plugin_manager()
+    record = get_plugin_manager().lookup("resource_providers", provider)
     for mpi, expected in ((False, 16), (True, None)):
-        resource = resolve({"provider": "pbspro", "cores_per_node": 16}, mpi=mpi)
-        provider = manager.lookup("resource_providers", "pbspro").build(resource, None)
-        assert provider.cores_per_node == expected
+        built = record.build(resolve({"provider": provider, "cores_per_node": 16}, mpi=mpi), None)
+        assert built.cores_per_node == expected
 
 
 DAYS = st.integers(0, 30)
