@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stop a cluster started by cluster-up.sh DIR: cancel its jobs, then TERM the slurmd's and the
-# slurmctld by their saved PIDs, and KILL whatever is still alive after a bounded wait.
+# slurmctld by their saved PIDs (all at once: each takes 1-2 s to exit), and KILL whatever is
+# still alive after a bounded wait.
 #
 #   cluster-down.sh DIR [GRACE_SECONDS=10]
 set -uo pipefail
@@ -14,23 +15,24 @@ if [ -f "$dir/etc/slurm.conf" ] && [ -f "$dir/run/slurmctld.pid" ] && kill -0 "$
     SLURM_CONF="$dir/etc/slurm.conf" timeout 5 scancel --full --quiet --user "$(id -un)" 2>/dev/null || true
 fi
 
-# Stop by saved PID, nodes first, then the controller.
+# Alive and not a zombie (this machine's PID 1 may reap exited daemons late).
+running() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
 stop() {
     local pids=() pidfile pid deadline
     for pidfile in "$@"; do
         [ -f "$pidfile" ] || continue
         pid=$(cat "$pidfile")
-        if kill -0 "$pid" 2>/dev/null; then
+        if running "$pid"; then
             kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
         fi
     done
     deadline=$(( $(date +%s) + grace ))
     for pid in "${pids[@]}"; do
-        while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
-        if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+        while running "$pid" && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
+        if running "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
     done
     rm -f "$@"
 }
 
-stop "$dir"/run/slurmd-*.pid
-stop "$dir"/run/slurmctld.pid
+stop "$dir"/run/*.pid
