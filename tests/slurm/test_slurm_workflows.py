@@ -47,9 +47,12 @@ def meet(directory: str, expected: int, timeout: float = 60.0) -> str:
 
 
 @python_task
-def sleep(seconds: float) -> None:
+def sleep(seconds: float, started: str) -> None:
+    """Sleep, after creating the file ``started`` (so the caller knows a worker runs it)."""
+    import pathlib
     import time
 
+    pathlib.Path(started).touch()
     time.sleep(seconds)
 
 
@@ -109,8 +112,12 @@ def test_block_cancelled_under_running_task_fails_the_task(cluster, worker_env, 
     config = {"hpc": {**FAST, "environment": worker_env}}
     with Workflow(config, run_dir=str(tmp_path / "runinfo")):
         job = where(executor="hpc").result(timeout=120)["SLURM_JOB_ID"]
-        running = sleep(300, executor="hpc")
-        time.sleep(1)
+        started = tmp_path / "started"
+        running = sleep(300, str(started), executor="hpc")
+        deadline = time.monotonic() + 60
+        while not started.exists():
+            assert time.monotonic() < deadline and not running.done(), "the task never started"
+            time.sleep(0.1)
         subprocess.run(["scancel", job], check=True, timeout=30)
         with pytest.raises(Exception) as caught:
             running.result(timeout=60)
