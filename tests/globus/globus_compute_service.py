@@ -15,7 +15,8 @@ Tasks run in a real Globus Compute endpoint engine (``ProcessPoolEngine``), fed 
 ``messagepack`` ``Task`` message (function code + arguments) the real endpoint receives, and
 the engine's packed ``Result`` is published to the queue ``<prefix><task_group_id>`` on a real
 RabbitMQ broker, where the SDK's own result watcher consumes it. Every submit body is kept in
-``submissions`` so tests can check what the endpoint would have been sent.
+``submissions``, and each task's arguments with the endpoint configuration it came with in
+``tasks``, so tests can check what the endpoint would have been sent.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pika
 from globus_compute_common import messagepack
 from globus_compute_common.messagepack.message_types import Task
 from globus_compute_endpoint.engines import GCFuture, ProcessPoolEngine
+from globus_compute_sdk.serialize import ComputeSerializer
 
 #: The one endpoint UUID the stand-in serves (any other is unknown: HTTP 404).
 KNOWN_ENDPOINT = "5c7a8f1e-0b6d-4e4a-9b53-0d3c2a9e7f10"
@@ -49,8 +51,10 @@ class ComputeService:
         self.queue_prefix = f"chiltepin-test-{uuid.uuid4().hex[:8]}-"
         self.functions: dict[str, str] = {}
         self.submissions: list[dict[str, Any]] = []
+        self.tasks: list[tuple[tuple, dict[str, Any] | None]] = []  # (task args, its endpoint config)
         self.requests: list[tuple[str, str, str | None]] = []
         self._publish: queue.Queue = queue.Queue()
+        self._serde = ComputeSerializer()
         self._run_dir = tempfile.TemporaryDirectory(prefix="gc-engine-")
         self.engine = ProcessPoolEngine(max_workers=2)
         self.engine.start(endpoint_id=uuid.uuid4(), run_dir=self._run_dir.name)
@@ -124,6 +128,8 @@ class ComputeService:
             for payload in payloads:
                 task_id = uuid.uuid4()
                 ids.setdefault(function_id, []).append(str(task_id))
+                args = self._serde.deserialize(self._serde.unpack_buffers(payload)[0])
+                self.tasks.append((args, body.get("user_endpoint_config")))
                 future = GCFuture(task_id)
                 future.add_done_callback(lambda f, g=group: self._publish.put((g, f.result())))
                 packed = messagepack.pack(Task(task_id=task_id, task_buffer=code + payload))

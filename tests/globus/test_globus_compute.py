@@ -108,6 +108,34 @@ def test_per_task_options_merge_over_the_resource_and_apps_need_not_declare_the_
     assert any(c["account"] == "other" and c["partition"] == "debug" for c in configs)
 
 
+def test_tasks_submitted_from_many_threads_each_carry_their_own_options(compute, tmp_path):
+    """Four threads submit at once, each with its own walltime; every task must reach the
+    endpoint with its own thread's options. (Four distinct configurations: the SDK sends one
+    batch per configuration and throttles itself beyond four requests per 16 s.)"""
+    compute.tasks.clear()
+    with Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo")):
+        barrier = threading.Barrier(4)
+        futures = {}
+
+        def submit(i: int) -> None:
+            barrier.wait()
+            for j in range(5):
+                n = 10 * i + j
+                futures[n] = square(n, executor="remote", parsl_resource_specification={
+                    "user_endpoint_config": {"walltime": f"0{i}:00:00"}})
+
+        threads = [threading.Thread(target=submit, args=(i,)) for i in range(1, 5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert {n: f.result(60) for n, f in futures.items()} == {n: n * n for n in futures}
+    assert len(compute.tasks) == 20
+    for args, config in compute.tasks:
+        assert config["walltime"] == f"0{args[0] // 10}:00:00"
+        assert config["partition"] == "debug"
+
+
 def test_concurrent_submits_do_not_see_each_others_options(compute, tmp_path):
     with Workflow(_config(tmp_path), include=["remote"], run_dir=str(tmp_path / "runinfo")) as workflow:
         executor = workflow.executors["remote"]
