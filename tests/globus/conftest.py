@@ -7,7 +7,6 @@ resolve under the reserved ``.invalid`` domain)."""
 
 from __future__ import annotations
 
-import os
 import random
 import socket
 import subprocess
@@ -114,4 +113,3 @@ def _no_globus_host(monkeypatch):
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", guarded)
-    os.environ.setdefault("GLOBUS_SDK_HTTP_TIMEOUT", "20")

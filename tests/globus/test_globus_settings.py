@@ -40,7 +40,7 @@ def _schema_accepts(data) -> bool:
         return False
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(options)
 def test_the_endpoint_schema_accepts_what_chiltepin_accepts_and_refuses_what_it_refuses(raw):
     try:
