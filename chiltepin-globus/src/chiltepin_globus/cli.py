@@ -49,8 +49,9 @@ def run_login(args: argparse.Namespace) -> int:
     path = token_file()
     if path.exists():
         path.chmod(0o600)
-    who = "service client " + service_credentials()[0] if service_credentials() else "Globus"
-    print(f"Logged in to {who}; tokens stored in {path}.")
+    service = service_credentials()
+    who = f"as service client {service[0]}" if service else "to Globus"
+    print(f"Logged in {who}; tokens stored in {path}.")
     return 0
 
 

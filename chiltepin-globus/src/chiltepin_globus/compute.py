@@ -104,6 +104,8 @@ class ChiltepinComputeExecutor(GlobusComputeExecutor):
     def _relay(self, outer: Future, inner: Future) -> None:
         """Pass a result on; an exception of the future itself (not of the task's code, which
         Parsl returns wrapped as a value) becomes a ComputeError naming resource and endpoint."""
+        if outer.cancelled():
+            return
         if inner.cancelled():
             outer.cancel()
             return
