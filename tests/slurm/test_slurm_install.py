@@ -4,6 +4,7 @@ run a workflow on Slurm (no MPI or Globus packages)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -55,12 +56,13 @@ def test_core_and_slurm_alone_run_a_slurm_workflow(cluster, tmp_path):
                              capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stderr[-3000:]
     (tmp_path / "check.py").write_text(SCRIPT)
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only what was installed
     run = subprocess.run([str(venv / "bin" / "python"), str(tmp_path / "check.py"), str(tmp_path / "runinfo")],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+                         capture_output=True, text=True, timeout=300, cwd=tmp_path, env=clean)
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout.strip().splitlines()[-1])
     assert {"slurm", "pbspro"} <= set(report["providers"])
     assert {"srun", "mpiexec"} <= set(report["launchers"])
     assert report["others"] == []
-    assert "chiltepin-mpi" in report["mpi_error"]
+    assert "chiltepin-mpi" in report.get("mpi_error", "")
     assert report["job"] and report["job"].isdigit()
