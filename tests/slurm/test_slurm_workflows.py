@@ -57,7 +57,9 @@ def sleep(seconds: float, started: str) -> None:
 
 
 def test_python_and_bash_tasks_run_inside_a_slurm_job(cluster, worker_env, tmp_path):
-    config = {"hpc": {**FAST, "environment": worker_env + ["export CHILTEPIN_MARK=from-environment"]}}
+    # Workers connect back through the address of the interface named here (lo: 127.0.0.1).
+    config = {"hpc": {**FAST, "address": "lo",
+                      "environment": worker_env + ["export CHILTEPIN_MARK=from-environment"]}}
     out = tmp_path / "bash.out"
     with Workflow(config, run_dir=str(tmp_path / "runinfo")):
         seen = where(executor="hpc").result(timeout=120)
