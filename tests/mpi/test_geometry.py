@@ -180,6 +180,14 @@ def test_geometry_larger_than_a_slurm_block_is_rejected(spec, nodes_per_block, c
         assert translate(spec, resource) == spec
 
 
+@given(full_geometries(), st.integers())
+def test_a_task_geometry_is_a_mapping_of_its_specification(spec, priority):
+    geometry = TaskGeometry(**spec)
+    assert dict(geometry) == spec and len(geometry) == len(spec)
+    assert translate(merge_geometry({"priority": priority, "num_nodes": 99}, geometry), None) == {
+        "priority": priority, **spec}
+
+
 def test_task_geometry_is_frozen_and_complete():
     geometry = TaskGeometry(num_nodes=2, ranks_per_node=3)
     assert (geometry.num_nodes, geometry.num_ranks, geometry.ranks_per_node) == (2, 6, 3)

@@ -13,6 +13,7 @@ import textwrap
 import pytest
 from chiltepin import Workflow
 from chiltepin.tasks import bash_task, python_task
+from chiltepin_mpi import TaskGeometry
 from mpi_toolchains import FLAVOURS, OPENMPI_ENVIRONMENT, missing_programs, require
 
 pytestmark = pytest.mark.mpi
@@ -139,7 +140,8 @@ def test_bash_task_runs_the_geometry(mpi_run, flavour, ranks, tmp_path):
 def test_python_task_uses_the_prefix_from_the_environment(mpi_run, flavour):
     _, programs, _ = mpi_run
     prefix, returncode, stdout, stderr = run_hello_from_python(
-        str(programs[flavour]), executor=flavour, chiltepin_task_geometry={"num_ranks": 3}).result(timeout=TIMEOUT)
+        str(programs[flavour]), executor=flavour, chiltepin_task_geometry=TaskGeometry(num_ranks=3)
+    ).result(timeout=TIMEOUT)
     assert returncode == 0, stderr
     assert prefix.startswith(FLAVOURS[flavour]["run"] + " -n 3 ")
     ranks_ran(stdout, 3)
@@ -162,9 +164,8 @@ def test_two_tasks_of_different_geometries_run_at_once(mpi_run, flavour, tmp_pat
                                chiltepin_task_geometry={"num_nodes": 1, "ranks_per_node": ranks},
                                stdout=str(tmp_path / f"{ranks}.out"), stderr=str(tmp_path / f"{ranks}.err"))
         for me, partner, ranks in ((a, b, 2), (b, a, 3))]
-    for future in futures:
-        future.result(timeout=TIMEOUT)
-    for ranks in (2, 3):
+    for future, ranks in zip(futures, (2, 3), strict=True):
+        assert future.exception(timeout=TIMEOUT) is None, (tmp_path / f"{ranks}.err").read_text()
         ranks_ran((tmp_path / f"{ranks}.out").read_text(), ranks)
 
 
@@ -178,6 +179,26 @@ def test_environment_is_restored_after_a_threaded_task(mpi_run, flavour, tmp_pat
         futures = [environment_with_partner("OMP_NUM_THREADS", str(me), str(partner), executor=flavour,
                                             chiltepin_task_geometry=geometry) for me, partner in ((a, b), (b, a))]
         assert [f.result(timeout=TIMEOUT) for f in futures] == [expected, expected]
+
+
+@python_task
+def session_base():
+    import os
+
+    path = os.environ.get("OMPI_MCA_orte_tmpdir_base")
+    return path, path is not None and os.path.isdir(path)
+
+
+def test_each_open_mpi_task_gets_its_own_session_base_for_its_duration(mpi_run):
+    """Open MPI 4 fails now and then when two mpiexec create /tmp/ompi.<host>.<uid> at once."""
+    import os
+
+    geometry = {"num_ranks": 1}
+    first, second = (session_base(executor="openmpi", chiltepin_task_geometry=geometry).result(timeout=TIMEOUT)
+                     for _ in range(2))
+    assert first[1] and second[1] and first[0] != second[0]
+    assert not os.path.exists(first[0]) and not os.path.exists(second[0])
+    assert session_base(executor="mpich", chiltepin_task_geometry=geometry).result(timeout=TIMEOUT) == (None, False)
 
 
 @pytest.mark.parametrize("geometry, error, message", [

@@ -8,7 +8,7 @@ where Parsl itself would leave a float string such as ``"2.0"``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
@@ -35,8 +35,11 @@ def _count(name: str, value: Any) -> int | None:
 
 
 @dataclass(frozen=True)
-class TaskGeometry:
+class TaskGeometry(Mapping[str, Any]):
     """Where an MPI task runs: ``num_nodes`` nodes with ``ranks_per_node`` ranks each.
+
+    It is a read-only mapping of :meth:`as_spec`, so it can be passed as
+    ``chiltepin_task_geometry=TaskGeometry(num_nodes=2, ranks_per_node=4)``.
 
     Give at least one of ``num_ranks`` and ``ranks_per_node``; the rest is derived:
     ``num_ranks = num_nodes * ranks_per_node``, ``ranks_per_node = num_ranks / num_nodes``,
@@ -107,6 +110,15 @@ class TaskGeometry:
         if self.launcher_options:
             spec["launcher_options"] = self.launcher_options
         return spec
+
+    def __getitem__(self, key: str) -> Any:
+        return self.as_spec()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_spec())
+
+    def __len__(self) -> int:
+        return len(self.as_spec())
 
     def check_fits(self, resource: ResolvedResource) -> None:
         """Raise ValueError if the geometry is larger than one block of ``resource``."""

@@ -9,8 +9,11 @@ nodes (``$PARSL_MPI_NODELIST``), sets ``PARSL_MPI_PREFIX`` from the chiltepin la
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from chiltepin.plugins import get_plugin_manager
@@ -34,19 +37,45 @@ def task_environment(launcher: str, spec: Mapping[str, Any], nodes: list[str],
     return env
 
 
+@contextlib.contextmanager
+def openmpi_session_base() -> Iterator[dict[str, str]]:
+    """A private ``OMPI_MCA_orte_tmpdir_base`` for one task (under the one set, if any).
+
+    Open MPI 4 creates its session directory ``<base>/ompi.<host>.<uid>`` racily: of two
+    ``mpiexec`` starting at once on a host (two tasks of one block) one may fail with "mkdir ...
+    File exists". With a base of its own, each task's ``mpiexec`` creates its own.
+    """
+    path = tempfile.mkdtemp(prefix="chiltepin-ompi-", dir=os.environ.get("OMPI_MCA_orte_tmpdir_base"))
+    try:
+        yield {"OMPI_MCA_orte_tmpdir_base": path}
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def launcher_session(launcher: str) -> Iterator[dict[str, str]]:
+    """Extra variables a launcher needs for one task, set up and removed around it."""
+    if launcher == "mpiexec-openmpi":
+        with openmpi_session_base() as env:
+            yield env
+    else:
+        yield {}
+
+
 def execute(buffer: bytes, *, launcher: str, spec: Mapping[str, Any], command: str | None = None) -> Any:
     """Run one serialized task (Parsl's ``execute_task``) with the launcher's environment."""
     from parsl.executors.execute_task import execute_task
 
     nodes = [n for n in os.environ.get("PARSL_MPI_NODELIST", "").split(",") if n]
-    env = task_environment(launcher, spec, nodes, command)
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        return execute_task(buffer)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    with launcher_session(launcher) as session:
+        env = {**task_environment(launcher, spec, nodes, command), **session}
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
+        try:
+            return execute_task(buffer)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
