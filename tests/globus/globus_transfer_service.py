@@ -9,7 +9,7 @@ Transfer: ``GET /v0.10/endpoint_search`` (``filter_fulltext``), ``GET /v0.10/sub
 ``POST /v0.10/transfer`` and ``POST /v0.10/delete`` (a task document -> ``task_id``),
 ``GET /v0.10/task/<id>`` (``status`` ACTIVE/SUCCEEDED/FAILED, ``fatal_error``) and
 ``POST /v0.10/task/<id>/cancel``. Each collection is a directory; a task really copies or
-deletes files under it, in a background thread. Unknown collections answer 404
+deletes files under it (before the submit is answered, except on a stalled collection). Unknown collections answer 404
 ``EndpointNotFound``; a collection marked ``needs_consent`` answers 403 ``ConsentRequired``
 with ``required_scopes``; a collection marked ``stalled`` keeps its tasks ACTIVE until cancelled.
 Requests need ``Authorization: Bearer <token>`` with a token this stand-in issued or was told to
@@ -234,7 +234,10 @@ class TransferAuthService:
                              "authorization_parameters": {"session_message": "consent", "required_scopes": [scope]}}
         task = TransferTask(str(uuid.uuid4()), kind, doc)
         self.tasks[task.id] = task
-        threading.Thread(target=self._run, args=(task,), daemon=True).start()
+        if any(self.collections[c].stalled for c in ids):
+            threading.Thread(target=self._run, args=(task,), daemon=True).start()
+        else:  # small local copies finish before the first status poll
+            self._run(task)
         return 202, {"DATA_TYPE": f"{kind}_result", "task_id": task.id, "submission_id": doc.get("submission_id"),
                      "code": "Accepted", "message": "The task was accepted", "request_id": "standin"}
 

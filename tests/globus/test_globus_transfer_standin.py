@@ -24,6 +24,41 @@ def collections(transfer_service, stored_tokens, tmp_path):
 
 
 @python_task
+def process_file(transfer_complete, input_path):
+    with open(input_path) as f:
+        data = f.read()
+    return len(data)
+
+
+def test_the_tasks_chapter_example_runs_as_written(transfer_service, stored_tokens, tmp_path):
+    """The tasks chapter's "Data Transfer Between Endpoints" example, with its endpoint names,
+    paths and calls (default timeout and polling). Only the path the processing task opens is
+    the local directory behind the destination collection's /scratch/input.dat."""
+    source = transfer_service.add_collection("my-source-endpoint", tmp_path / "source")
+    dest = transfer_service.add_collection("my-dest-endpoint", tmp_path / "dest")
+    (source.root / "data").mkdir()
+    (source.root / "data" / "input.dat").write_text("seed data\n")
+    with Workflow({"compute": {"provider": "localhost"}}, run_dir=str(tmp_path / "runinfo")):
+        transfer = transfer_task(
+            src_ep="my-source-endpoint",
+            dst_ep="my-dest-endpoint",
+            src_path="/data/input.dat",
+            dst_path="/scratch/input.dat",
+            executor=["local"]
+        )
+        result = process_file(transfer, str(dest.root / "scratch" / "input.dat"), executor=["compute"])
+        cleanup = delete_task(
+            src_ep="my-dest-endpoint",
+            src_path="/scratch/input.dat",
+            executor=["local"],
+            inputs=[result]
+        )
+        cleanup.result()
+        assert transfer.result() is True and result.result() == len("seed data\n")
+    assert not (dest.root / "scratch" / "input.dat").exists()
+
+
+@python_task
 def count_bytes(path):
     with open(path) as stream:
         return len(stream.read())
