@@ -108,3 +108,30 @@ def test_hydra_and_aprun_prefixes_ask_for_the_geometry(case):
     aprun = _parser("-n", "-N", "-node-list", "-d").parse_args(shlex.split(prefix("aprun", spec, hosts))[1:])
     assert (int(aprun.n), int(aprun.N), aprun.node_list.split(",")) == (spec["num_ranks"], spec["ranks_per_node"],
                                                                          hosts)
+
+
+def _environment_snapshot():
+    import os
+
+    return {k: os.environ.get(k) for k in ("PARSL_MPI_PREFIX", "OMP_NUM_THREADS", "OMPI_MCA_orte_tmpdir_base")}
+
+
+def test_worker_execute_sets_the_environment_for_the_task_only(monkeypatch, tmp_path):
+    """chiltepin_mpi.worker.execute, as a Parsl worker calls it, in this process."""
+    import os
+
+    from chiltepin_mpi.worker import execute
+    from parsl.serialize import pack_apply_message
+
+    monkeypatch.setenv("PARSL_MPI_NODELIST", "n1,n2")
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.setenv("OMPI_MCA_orte_tmpdir_base", str(tmp_path))
+    monkeypatch.delenv("PARSL_MPI_PREFIX", raising=False)
+    before = _environment_snapshot()
+    buffer = pack_apply_message(_environment_snapshot, (), {})
+    seen = execute(buffer, launcher="mpiexec-openmpi", spec=THREADED, command="mpiexec.openmpi")
+    assert seen["PARSL_MPI_PREFIX"] == "mpiexec.openmpi " + prefix("mpiexec-openmpi", THREADED).split(" ", 1)[1]
+    assert seen["OMP_NUM_THREADS"] == "3"
+    assert os.path.dirname(seen["OMPI_MCA_orte_tmpdir_base"]) == str(tmp_path)
+    assert not os.path.exists(seen["OMPI_MCA_orte_tmpdir_base"])
+    assert _environment_snapshot() == before
