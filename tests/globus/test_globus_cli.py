@@ -198,3 +198,10 @@ def test_the_template_renders_resource_options_and_the_schema_rejects_bad_values
         _render(tmp_path / "hpc", {"partiton": "debug"})
     with pytest.raises(jsonschema.ValidationError, match="does not match"):
         _render(tmp_path / "hpc", {"walltime": "forever"})
+
+
+def test_without_the_endpoint_extra_the_commands_say_what_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "globus_compute_endpoint.endpoint.endpoint", None)  # import fails
+    assert _run("endpoint", "-c", str(tmp_path), "configure", "hpc") == 1
+    assert "pip install 'chiltepin-globus[endpoint]'" in capsys.readouterr().err
+    assert not (tmp_path / "hpc").exists()
