@@ -79,3 +79,17 @@ def test_rejected_qsub_fails_the_tasks_with_its_message(cluster, pbs_block, tmp_
             future.result(timeout=30)
     assert "qsub rejected block parsl.pbs.block-0" in str(caught.value)
     assert "invalid partition" in str(caught.value).lower()
+
+
+def test_standin_refuses_the_select_line_upstream_rendered(cluster, pbs_standins, tmp_path):
+    """The fault chiltepin fixes is real against the stand-in: Parsl's PBSProProvider with
+    cpus_per_node=None (what chiltepin 0.1 passed for MPI and cores-less resources) is refused."""
+    from parsl.providers import PBSProProvider
+    from parsl.providers.errors import SubmitException
+
+    upstream = PBSProProvider(queue="debug", cpus_per_node=None)
+    upstream.script_dir = str(tmp_path)
+    with pytest.raises(SubmitException) as caught:
+        upstream.submit("true", 1, "upstream")
+    assert "ncpus=None" in caught.value.stderr
+    assert cluster.active_jobs() == []

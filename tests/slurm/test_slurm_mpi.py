@@ -32,6 +32,11 @@ def run_mpi(program: str, stdout: str, stderr: str) -> str:
     return f"$PARSL_MPI_PREFIX {program}"
 
 
+@bash_task
+def run_script(command: str, stdout: str, stderr: str) -> str:
+    return command
+
+
 @pytest.fixture(scope="module")
 def programs(tmp_path_factory) -> dict[str, Path]:
     pytest.importorskip("chiltepin_mpi", reason="chiltepin-mpi is not installed")
@@ -76,3 +81,24 @@ def test_3x2_geometry_over_three_nodes_with_srun_and_mpich(cluster, worker_env, 
         assert {(size, total) for size, total, _ in seen.values()} == {(6, 15)}
         per_node = collections.Counter(node for _, _, node in seen.values())
         assert per_node == {"n1": 2, "n2": 2, "n3": 2}, f"{name}: {path.read_text()}"
+
+
+def test_2x2_geometry_on_a_pbspro_mpi_block(cluster, pbs_standins, worker_env, programs, tmp_path, monkeypatch):
+    """An MPI pbspro resource without cores_per_node (select=2, no ncpus) through the PBS
+    stand-ins, with Slurm's node list hidden so Parsl finds the nodes in PBS_NODEFILE. Hydra
+    starts its proxies with srun (HYDRA_LAUNCHER), as it would with PBS's own launcher on PBS."""
+    monkeypatch.setenv("PBS_STANDIN_HIDE_SLURM", "1")
+    config = {"pbs": {"provider": "pbspro", "queue": "debug", "mpi": True, "nodes_per_block": 2,
+                      "mpi_launcher": "mpiexec", "mpi_command": "mpiexec.mpich", "walltime": "00:03:00",
+                      "init_blocks": 1, "environment": worker_env + ["export HYDRA_LAUNCHER=slurm"]}}
+    out = tmp_path / "pbs.out"
+    command = f'echo "nodes from ${{SLURM_NODELIST:-PBS_NODEFILE}}"; $PARSL_MPI_PREFIX {programs["mpich"]}'
+    with Workflow(config, run_dir=str(tmp_path / "runinfo")):
+        future = run_script(command, stdout=str(out), stderr=str(tmp_path / "pbs.err"), executor="pbs",
+                            chiltepin_task_geometry={"num_nodes": 2, "ranks_per_node": 2})
+        assert future.result(timeout=120) == 0, (tmp_path / "pbs.err").read_text()
+    assert out.read_text().startswith("nodes from PBS_NODEFILE\n")
+    seen = ranks(out)
+    assert sorted(seen) == [0, 1, 2, 3]
+    assert {(size, total) for size, total, _ in seen.values()} == {(4, 6)}
+    assert collections.Counter(node for _, _, node in seen.values()) == {"n1": 2, "n2": 2}
