@@ -5,6 +5,10 @@ template's schema rejecting bad values)."""
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("chiltepin_globus", reason="chiltepin-globus is not installed (pip install -e ./chiltepin-globus)")
+
 import argparse
 import json
 import os
@@ -15,7 +19,6 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import pytest
 import yaml
 from chiltepin.plugins import get_plugin_manager
 from chiltepin_globus import endpoint as endpoints

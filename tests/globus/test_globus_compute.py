@@ -5,13 +5,16 @@ real RabbitMQ on 127.0.0.1 -> the SDK's own result watcher."""
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("chiltepin_globus", reason="chiltepin-globus is not installed (pip install -e ./chiltepin-globus)")
+
 import os
 import socket
 import threading
 import time
 from concurrent.futures import CancelledError
 
-import pytest
 from chiltepin import Workflow
 from chiltepin.errors import ConfigError
 from chiltepin.tasks import bash_task, python_task

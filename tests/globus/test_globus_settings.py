@@ -3,12 +3,15 @@ merge over the resource's without touching their inputs, and core works without 
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("chiltepin_globus", reason="chiltepin-globus is not installed (pip install -e ./chiltepin-globus)")
+
 import copy
 import subprocess
 import sys
 
 import jsonschema
-import pytest
 from chiltepin.config import load_document, resolve_all
 from chiltepin.errors import ConfigError
 from chiltepin.plugins import PluginManager

@@ -6,6 +6,9 @@ and deleted. The task forms run on real Parsl workers, which read the stored tok
 from __future__ import annotations
 
 import pytest
+
+pytest.importorskip("chiltepin_globus", reason="chiltepin-globus is not installed (pip install -e ./chiltepin-globus)")
+
 from chiltepin import Workflow
 from chiltepin.data import delete, delete_task, transfer, transfer_task
 from chiltepin.errors import TransferError

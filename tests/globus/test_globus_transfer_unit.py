@@ -4,11 +4,14 @@ No HTTP leaves the process: an unmocked request fails with "Connection refused b
 
 from __future__ import annotations
 
+import pytest
+
+pytest.importorskip("chiltepin_globus", reason="chiltepin-globus is not installed (pip install -e ./chiltepin-globus)")
+
 import json
 import uuid
 
 import globus_sdk
-import pytest
 import responses
 from chiltepin.errors import TransferError
 from chiltepin_globus.transfer import GlobusTransferer
