@@ -2,8 +2,8 @@
 
 Endpoints (collections) are named by UUID or by display name; a display name that matches
 several collections is an error listing them. Credentials come from chiltepin's token file
-(see :mod:`chiltepin_globus.auth`) in whatever process runs the transfer; nothing is pickled
-but this small object.
+(see :mod:`chiltepin_globus.auth`), read by whatever process runs the transfer: a worker reads
+the file itself, no token travels with a task, and no login is ever started here.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .auth import globus_app, login_advice, require_login
 from .settings import UUID_PATTERN
 
 _UUID = re.compile(UUID_PATTERN)
+
 
 def _reference(target: Mapping[str, Any] | str) -> str:
     if isinstance(target, str):
