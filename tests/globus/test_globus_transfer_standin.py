@@ -11,7 +11,7 @@ pytest.importorskip("chiltepin_globus", reason="chiltepin-globus is not installe
 
 from chiltepin import Workflow
 from chiltepin.data import delete, delete_task, transfer, transfer_task
-from chiltepin.errors import TransferError
+from chiltepin.errors import ConfigError, TransferError
 from chiltepin.tasks import python_task
 from chiltepin_globus.auth import GlobusAuthError
 
@@ -175,3 +175,16 @@ def test_a_transfer_task_without_tokens_fails_on_the_worker_without_prompting(gl
         with pytest.raises(GlobusAuthError, match="no valid Globus tokens.*Run `chiltepin login`"):
             future.result(60)
     assert not [r for r in transfer_service.requests[seen:] if r[1].startswith("/v0.10/")]
+
+
+def test_a_declared_endpoint_maps_a_short_name_to_a_collection(collections):
+    laptop, scratch = collections
+    (laptop.root / "f.txt").write_text("f")
+    config = {"transfer_endpoints": {"scratch": {"provider": "globus", "endpoint": scratch.display_name}}}
+    assert transfer(laptop.display_name, "scratch", "/f.txt", "/g.txt", timeout=30, polling_interval=1,
+                    config=config)
+    assert (scratch.root / "g.txt").read_text() == "f"
+    bad = {"transfer_endpoints": {"scratch": {"provider": "globus", "endpont": "x"}}}
+    with pytest.raises(ConfigError, match=r"transfer_endpoints\.scratch\.endpont: unknown endpoint setting .*"
+                                          r"'globus'.*did you mean 'endpoint'"):
+        transfer(laptop.display_name, "scratch", "/f.txt", "/g.txt", config=bad)
