@@ -138,6 +138,8 @@ def test_configure_writes_chiltepin_template_and_schema_and_list_shows_it(tmp_pa
     assert re.search(r"^hpc\s+Initialized", capsys.readouterr().out, re.M)
     assert _run("endpoint", "-c", str(tmp_path), "configure", "hpc") == 1
     assert "already configured" in capsys.readouterr().err
+    assert _run("endpoint", "-c", str(tmp_path), "stop", "hpc", "--timeout", "5") == 0  # not running: nothing to do
+    assert "'hpc' is stopped" in capsys.readouterr().out
 
 
 def test_unknown_endpoints_are_named(tmp_path, capsys):
