@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from chiltepin import ConfigError, Workflow
 from chiltepin.config import load_document, resolve_all, resolve_resource
 from chiltepin.plugins import PluginManager
@@ -81,8 +80,8 @@ def test_problems_of_all_resources_are_collected(core_only):
 @pytest.mark.parametrize("block,expected", [
     ({"provider": "slurm"}, "compute.provider: resource provider 'slurm' is not available. Available: localhost. "
                             "'slurm' ships with chiltepin-slurm (pip install chiltepin-slurm)."),
-    ({"mpi": True}, "compute.mpi: this key selects the executor backend 'mpi' is not available. Available: htex, threads. "
-                    "'mpi' ships with chiltepin-mpi (pip install chiltepin-mpi)."),
+    ({"mpi": True}, "compute.mpi: this key selects the executor backend 'mpi' is not available. "
+                    "Available: htex, threads. 'mpi' ships with chiltepin-mpi (pip install chiltepin-mpi)."),
     ({"endpoint": "1d2e"}, "compute.endpoint: this key selects the executor backend 'globus-compute' is not "
                            "available. Available: htex, threads. 'globus-compute' ships with chiltepin-globus "
                            "(pip install chiltepin-globus)."),
@@ -160,7 +159,8 @@ def chiltepin_resource_providers():
     make_dist("chiltepin-sloppy", {"sloppy": "sloppy_plugin"}, {"sloppy_plugin": source})
     manager = fresh_manager()
     resource = resolve_resource("r", {"provider": "sloppy"}, manager)
-    with pytest.raises(ConfigError, match=r"^r: provider 'sloppy' rejected the settings: TypeCheckError: .*nodes_per_block"):
+    expected = r"^r: provider 'sloppy' rejected the settings: TypeCheckError: .*nodes_per_block"
+    with pytest.raises(ConfigError, match=expected):
         build_executor(resource, manager)
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import copy
 
 import pytest
+from chiltepin.geometry import merge_geometry
 from hypothesis import given
 from hypothesis import strategies as st
-
-from chiltepin.geometry import merge_geometry
 
 keys = st.sampled_from(["num_nodes", "num_ranks", "ranks_per_node", "priority", "launcher_options", "x"])
 values = st.one_of(st.integers(-3, 64), st.text(max_size=5), st.none())

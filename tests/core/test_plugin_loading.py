@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chiltepin.errors import ConfigError, PluginConflictError, PluginError
 from chiltepin.plugins import PluginWarning
 

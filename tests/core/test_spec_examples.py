@@ -12,7 +12,6 @@ import time
 from concurrent.futures import TimeoutError
 
 import pytest
-
 from chiltepin import Workflow
 from chiltepin.tasks import bash_task, join_task, python_task
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from chiltepin import UnknownResourceError, Workflow
 from chiltepin.plugins import PluginManager, hookimpl, set_plugin_manager
 from chiltepin.tasks import bash_task, join_task, python_task
@@ -26,7 +25,7 @@ def double(x):
 
 
 @python_task
-def takes_spec(parsl_resource_specification={}):
+def takes_spec(parsl_resource_specification=None):
     return parsl_resource_specification
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 import parsl
+import pytest
 from chiltepin import ConfigError, Workflow, WorkflowError
 from chiltepin.tasks import python_task
 

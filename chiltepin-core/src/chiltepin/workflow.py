@@ -8,6 +8,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from . import _standby
 from ._runtime import state
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
@@ -60,18 +61,22 @@ class Workflow:
                                     "process; clean it up (parsl.dfk().cleanup()) before starting a workflow")
             manager = get_plugin_manager()
             resources = resolve_all(self.document, manager, self.include)
-            executors = [build_executor(r, manager) for r in resources.values()]
-            config = self._parsl_config(executors)
-            if self.options["log_file"]:
-                import parsl
-
-                level = getattr(logging, self.options["log_level"] or "INFO")
-                self._remove_log_handler = parsl.set_file_logger(self.options["log_file"], level=level)
+            backends = manager.records("executor_backends")
+            _standby.prepare(n for n, r in resources.items() if backends[r.backend].needs_provider)
             try:
+                executors = [build_executor(r, manager) for r in resources.values()]
+                config = self._parsl_config(executors)
+                if self.options["log_file"]:
+                    import parsl
+
+                    level = getattr(logging, self.options["log_level"] or "INFO")
+                    self._remove_log_handler = parsl.set_file_logger(self.options["log_file"], level=level)
                 self.dfk = DataFlowKernelLoader.load(config)
-            except Exception:
+            except BaseException:
+                _standby.release()
                 self._detach_log_handler()
                 raise
+            _standby.release(keep_taken=True)
             self.resources = resources
             state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]))
             _active = self

@@ -11,8 +11,8 @@ from .records import (
     ResourceProvider,
     Site,
     Subcommand,
-    TransferProvider,
     Transferer,
+    TransferProvider,
 )
 
 hookimpl = pluggy.HookimplMarker("chiltepin")

@@ -77,7 +77,8 @@ def _script(name: str) -> str | None:
 def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     """Keyword arguments for ``HighThroughputExecutor`` (and MPIExecutor) from ``HTEX_SETTINGS``.
 
-    The interchange always starts with this interpreter; on ``localhost`` the worker pool does
+    The interchange always starts with this interpreter (from a standby started early by the
+    workflow when there is one, see :mod:`chiltepin._standby`); on ``localhost`` the worker pool does
     too (so a workflow runs from a virtual environment that is not activated), through
     :mod:`chiltepin.plugins.builtin.worker_pool`, which starts workers much sooner.
     """
@@ -89,9 +90,14 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
         "heartbeat_period": resource.get("heartbeat_period", 30),
         "heartbeat_threshold": resource.get("heartbeat_threshold", 120),
     }
+    from .._standby import take
+
+    launch = take(resource.name)
     interchange = _script("interchange.py")
-    if interchange:
-        kwargs["interchange_launch_cmd"] = [sys.executable, interchange]
+    if launch is None and interchange:
+        launch = [sys.executable, interchange]
+    if launch is not None:
+        kwargs["interchange_launch_cmd"] = launch
     if resource.provider == "localhost":
         from parsl.executors.high_throughput.executor import DEFAULT_LAUNCH_CMD
 
