@@ -29,9 +29,9 @@ def serve(path: str, parent: int, module: str = MODULE) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(1)
-    import importlib
+    from ._lean import import_lean
 
-    importlib.import_module(module)
+    import_lean(module)
     listener.settimeout(0.5)
     while True:
         try:
