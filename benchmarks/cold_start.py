@@ -7,6 +7,7 @@ Run: .venv/bin/python benchmarks/cold_start.py [--runs 7]
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -45,7 +46,10 @@ with parsl.load(config):
 
 def timed(source: str, run_dir: str) -> float:
     code = source.replace("RUN_DIR", repr(run_dir))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    # Raw Parsl finds interchange.py and process_worker_pool.py on PATH: activate the environment.
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env).stdout
     return float(out.strip().splitlines()[-1])
 
 
