@@ -7,6 +7,7 @@ JSON Schema (``chiltepin config schema``).
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -241,3 +242,29 @@ class Setting:
 
 def settings_by_name(settings: Sequence[Setting]) -> dict[str, Setting]:
     return {s.name: s for s in settings}
+
+
+def check_values(where: str, values: Mapping[str, Any], claims: Mapping[str, Setting], *, owner: str,
+                 unknown: Callable[[str], str], note: Callable[[str], str] = lambda key: "",
+                 ) -> tuple[dict[str, Any], list[str]]:
+    """Validate ``values`` against the settings that claim them and fill every default.
+
+    Returns the checked options and the problems, each ``"where.key: ..."``; ``unknown(key)``
+    words the problem of an unclaimed key and ``note(key)`` is appended to a bad value's.
+    """
+    options: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in values.items():
+        if key not in claims:
+            problems.append(unknown(key))
+            continue
+        try:
+            options[key] = claims[key].validate(value)
+        except ValueError as exc:
+            problems.append(f"{where}.{key}: {exc}{note(key)}")
+    for key, setting in claims.items():
+        if key not in options:
+            if setting.required and key not in values:
+                problems.append(f"{where}.{key}: required by {owner} but not set ({setting.help})")
+            options[key] = copy.deepcopy(setting.default)
+    return options, problems

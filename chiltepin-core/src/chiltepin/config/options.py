@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError, did_you_mean
-from ..settings import Bool, Choice, Float, Int, Setting, Str
+from ..settings import Bool, Choice, Float, Int, Setting, Str, check_values
 
 WALLTIME = r"\d+:\d{2}:\d{2}"
 
@@ -31,20 +30,11 @@ WORKFLOW_SETTINGS: tuple[Setting, ...] = (
 def resolve_options(from_file: Mapping[str, Any], from_python: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and merge workflow options (Python over file over defaults)."""
     settings = {s.name: s for s in WORKFLOW_SETTINGS}
-    problems = []
     merged = {**from_file, **{k: v for k, v in from_python.items() if v is not None}}
-    options: dict[str, Any] = {}
-    for key, value in merged.items():
-        if key not in settings:
-            problems.append(f"workflow.{key}: unknown workflow option{did_you_mean(key, settings)}; "
+    options, problems = check_values(
+        "workflow", merged, settings, owner="workflow",
+        unknown=lambda key: f"workflow.{key}: unknown workflow option{did_you_mean(key, settings)}; "
                             f"options: {', '.join(settings)}")
-            continue
-        try:
-            options[key] = settings[key].validate(value)
-        except ValueError as exc:
-            problems.append(f"workflow.{key}: {exc}")
-    for key, setting in settings.items():
-        options.setdefault(key, copy.deepcopy(setting.default))
     if options["checkpoint_mode"] == "periodic" and not options["checkpoint_period"]:
         problems.append("workflow.checkpoint_period: required when checkpoint_mode is 'periodic' (HH:MM:SS)")
     if problems:

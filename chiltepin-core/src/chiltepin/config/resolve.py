@@ -6,7 +6,6 @@ of all resources are collected and raised together as one :class:`ConfigError`.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from ..errors import ChiltepinError, ConfigError, PluginError, did_you_mean
 from ..plugins.manager import PluginManager
 from ..plugins.records import ExecutorBackend, ResolvedResource, ResourceProvider, Site
-from ..settings import Bool, Setting, Str
+from ..settings import Bool, Setting, Str, check_values
 from .document import ConfigDocument
 
 EXECUTOR = Setting("executor", Str(), None, "Executor backend (htex, mpi, globus-compute, ...); by default "
@@ -94,24 +93,16 @@ def resolve_resource(name: str, block: Any, manager: PluginManager,
             claims.setdefault(setting.name, setting)
     owner = f"provider '{provider.name}'" if provider else f"executor '{backend.name}'"
 
-    options: dict[str, Any] = {}
-    for key, value in merged.items():
-        where = f"{name}.{key}"
-        note = f" (set by site preset '{block['extends']}')" if key in from_preset else ""
-        if not isinstance(key, str):
-            problems.append(f"{name}: option names must be strings, got {key!r}")
-        elif key not in claims:
-            problems.append(f"{where}: unknown key for {owner}{note}" + _unknown_hint(key, claims, manager))
-        else:
-            try:
-                options[key] = claims[key].validate(value)
-            except ValueError as exc:
-                problems.append(f"{where}: {exc}{note}")
-    for key, setting in claims.items():
-        if key not in options:
-            if setting.required and key not in merged:
-                problems.append(f"{name}.{key}: required by {owner} but not set ({setting.help})")
-            options[key] = copy.deepcopy(setting.default)
+    bad_names = [k for k in merged if not isinstance(k, str)]
+    problems.extend(f"{name}: option names must be strings, got {k!r}" for k in bad_names)
+
+    def note(key: str) -> str:
+        return f" (set by site preset '{block['extends']}')" if key in from_preset else ""
+
+    options, found = check_values(
+        name, {k: v for k, v in merged.items() if k not in bad_names}, claims, owner=owner, note=note,
+        unknown=lambda key: f"{name}.{key}: unknown key for {owner}{note(key)}" + _unknown_hint(key, claims, manager))
+    problems.extend(found)
     if isinstance(options.get("environment"), tuple):
         options["environment"] = list(options["environment"])
     if not problems:

@@ -16,7 +16,6 @@ plain data (:class:`Endpoint`), so it can be shipped to a worker.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +24,7 @@ from ..config.document import ConfigDocument, ConfigSource, load_document
 from ..errors import ConfigError, PluginError, TransferError, did_you_mean
 from ..plugins.manager import PluginManager, get_plugin_manager
 from ..plugins.records import TransferProvider
+from ..settings import check_values
 
 
 @dataclass(frozen=True)
@@ -79,26 +79,11 @@ def check_declaration(name: str, block: Any, provider: TransferProvider | None =
         raise ConfigError(f"{where}.provider: the endpoint is declared for provider '{block['provider']}' but "
                           f"provider='{provider.name}' was asked for; drop one of them")
     claims = {s.name: s for s in provider.endpoint_settings}
-    problems: list[str] = []
-    settings: dict[str, Any] = {}
-    for key, value in block.items():
-        if key == "provider":
-            continue
-        if key not in claims:
-            known = ", ".join(claims) or "none"
-            problems.append(f"{where}.{key}: unknown endpoint setting for transfer provider '{provider.name}'"
-                            f"{did_you_mean(str(key), claims)}; its settings: {known}")
-            continue
-        try:
-            settings[key] = claims[key].validate(value)
-        except ValueError as exc:
-            problems.append(f"{where}.{key}: {exc}")
-    for key, setting in claims.items():
-        if key not in settings:
-            if setting.required and key not in block:
-                problems.append(f"{where}.{key}: required by transfer provider '{provider.name}' but not set "
-                                f"({setting.help})")
-            settings[key] = copy.deepcopy(setting.default)
+    owner = f"transfer provider '{provider.name}'"
+    settings, problems = check_values(
+        where, {k: v for k, v in block.items() if k != "provider"}, claims, owner=owner,
+        unknown=lambda key: f"{where}.{key}: unknown endpoint setting for {owner}{did_you_mean(str(key), claims)}; "
+                            f"its settings: {', '.join(claims) or 'none'}")
     if problems:
         raise ConfigError(problems)
     return settings

@@ -54,6 +54,10 @@ _KIND_LABEL = {
 }
 
 
+def _label(name: str, distribution: str | None, version: str | None) -> str:
+    return f"'{name}' ({f'{distribution} {version}' if distribution else 'no distribution'})"
+
+
 class PluginWarning(UserWarning):
     """A plugin was skipped because it is broken; the rest keep working."""
 
@@ -71,8 +75,7 @@ class PluginInfo:
 
     @property
     def label(self) -> str:
-        dist = f"{self.distribution} {self.version}" if self.distribution else "no distribution"
-        return f"'{self.name}' ({dist})"
+        return _label(self.name, self.distribution, self.version)
 
 
 @dataclass
@@ -86,8 +89,7 @@ class PluginFailure:
 
     @property
     def label(self) -> str:
-        dist = f"{self.distribution} {self.version}" if self.distribution else "no distribution"
-        return f"'{self.name}' ({dist})"
+        return _label(self.name, self.distribution, self.version)
 
 
 @dataclass
