@@ -9,7 +9,7 @@ unchanged as ``__main__``.
 
 Run as ``python -m chiltepin_mpi.worker_pool [--fork-server] <process_worker_pool arguments>``;
 ``--fork-server`` starts it through core's faster local pool starter
-(:mod:`chiltepin.plugins.builtin.worker_pool`), as core does for ``localhost`` blocks.
+(:mod:`chiltepin.worker_pool`), as core does for ``localhost`` blocks.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import runpy
 import sys
 from typing import Any
 
-POOL_MODULE = "parsl.executors.high_throughput.process_worker_pool"
+from chiltepin.worker_pool import POOL_MODULE
+
 FORK_SERVER = "--fork-server"
 
 
@@ -45,7 +46,7 @@ def main() -> None:
     patch_scheduler()
     if len(sys.argv) > 1 and sys.argv[1] == FORK_SERVER:
         del sys.argv[1]
-        from chiltepin.plugins.builtin import worker_pool
+        from chiltepin import worker_pool
 
         worker_pool.main()
     else:

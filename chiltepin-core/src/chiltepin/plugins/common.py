@@ -80,7 +80,7 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     The interchange always starts with this interpreter (from a standby started early by the
     workflow when there is one, see :mod:`chiltepin._standby`); on ``localhost`` the worker pool does
     too (so a workflow runs from a virtual environment that is not activated), through
-    :mod:`chiltepin._worker_pool`, which starts workers much sooner.
+    :mod:`chiltepin.worker_pool`, which starts workers much sooner.
     """
     kwargs: dict[str, Any] = {
         "label": resource.name,
@@ -101,6 +101,6 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     if resource.provider == "localhost":
         from parsl.executors.high_throughput.executor import DEFAULT_LAUNCH_CMD
 
-        pool = f"{sys.executable} -m chiltepin._worker_pool"
+        pool = f"{sys.executable} -m chiltepin.worker_pool"
         kwargs["launch_cmd"] = f"{pool} " + DEFAULT_LAUNCH_CMD.split(" ", 1)[1]
     return kwargs

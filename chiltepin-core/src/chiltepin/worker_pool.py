@@ -7,7 +7,8 @@ started first, in parallel with the pool's own imports, and Parsl is told to use
 processes then start in milliseconds. The pool itself is Parsl's, run unchanged as ``__main__``.
 Used for ``localhost`` resources.
 
-Run as ``python -m chiltepin._worker_pool <process_worker_pool arguments>``.
+Run as ``python -m chiltepin.worker_pool <process_worker_pool arguments>``; plugins whose pools
+need the same start (chiltepin-mpi) call :func:`main`.
 """
 
 from __future__ import annotations
