@@ -13,26 +13,26 @@ from chiltepin import ConfigError, Workflow
 from chiltepin.tasks import python_task
 
 
-def chiltepin_processes(kind: str) -> list[int]:
-    """PIDs of live `python -m chiltepin._interchange <kind>` children of this test process (a serve
-    that became the interchange is renamed by Parsl to "parsl: HTEX interchange")."""
+def children(*markers: str) -> list[int]:
+    """Live child processes of this test process whose command line contains one of ``markers``
+    (standbys are children of the workflow process; Parsl renames them once they run)."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
+                command = f.read().replace(b"\0", b" ").decode(errors="replace")
             with open(f"/proc/{pid}/stat") as f:
                 state, parent = f.read().rsplit(")", 1)[1].split()[:2]
         except OSError:
             continue
-        mine = int(parent) == os.getpid()
-        ours = b"chiltepin._interchange" in argv and kind.encode() in argv
-        renamed = kind == "serve" and argv[0].startswith(b"parsl: HTEX interchange")
-        if mine and (ours or renamed) and state != "Z":
+        if int(parent) == os.getpid() and state != "Z" and any(m in command for m in markers):
             found.append(int(pid))
     return found
+
+
+STANDBYS = ("chiltepin._prestart serve", "parsl: HTEX interchange", "process_worker_pool")
 
 
 def wait_until(predicate, timeout: float = 15.0) -> bool:
@@ -50,16 +50,21 @@ def pid():
     return os.getpid()
 
 
-def test_htex_interchange_comes_from_the_standby_and_is_stopped_with_the_workflow(tmp_path):
-    config = {"local": {"max_workers_per_node": 1}, "second": {"max_workers_per_node": 1}}
+def test_interchange_and_first_pool_come_from_standbys_and_stop_with_the_workflow(tmp_path):
+    config = {"local": {"max_workers_per_node": 1, "init_blocks": 1},
+              "second": {"max_workers_per_node": 1, "environment": ["export MARK=second"], "init_blocks": 1}}
     with Workflow(config, run_dir=str(tmp_path)) as wf:
         for label in ("local", "second"):
-            command = wf.executors[label].interchange_launch_cmd
-            assert command[1:4] == ["-m", "chiltepin._interchange", "feed"]
+            assert wf.executors[label].interchange_launch_cmd[1:4] == ["-m", "chiltepin._prestart", "feed"]
+        assert "-m chiltepin.worker_pool --standby " in wf.executors["local"].launch_cmd
+        # A pool standby cannot replay environment lines: that block starts its own pool.
+        assert "--standby" not in wf.executors["second"].launch_cmd
+        assert pid(executor="local").result() != os.getpid()
         assert pid(executor="second").result() != os.getpid()
-        feeds, serves = chiltepin_processes("feed"), chiltepin_processes("serve")
-        assert len(feeds) == 2 and len(serves) == 2
-    assert wait_until(lambda: not chiltepin_processes("feed") and not chiltepin_processes("serve"))
+        assert len(children("parsl: HTEX interchange")) == 2
+        assert len(children("chiltepin._prestart serve pool", "process_worker_pool")) == 1
+    assert wait_until(lambda: not children(*STANDBYS))
+    assert (tmp_path / "standby-pools" / "local.log").exists()
 
 
 def test_a_failed_start_leaves_no_standby(tmp_path, monkeypatch):
@@ -71,7 +76,7 @@ def test_a_failed_start_leaves_no_standby(tmp_path, monkeypatch):
     monkeypatch.setattr(workflow_module, "build_executor", fail)
     with pytest.raises(ConfigError, match="refused for the test"):
         Workflow({"local": {}}, run_dir=str(tmp_path)).start()
-    assert wait_until(lambda: not chiltepin_processes("serve"))
+    assert wait_until(lambda: not children(*STANDBYS))
 
 
 SLEEPER = """
@@ -91,9 +96,9 @@ def fed_sleeper(tmp_path, monkeypatch):
     sock = str(tmp_path / "s.sock")
     out = tmp_path / "serve.out"
     with open(out, "w") as stdout:
-        serve = subprocess.Popen([sys.executable, "-m", "chiltepin._interchange", "serve", sock, str(os.getpid()),
-                                  "sleeper_for_test"], stdout=stdout)
-    feed = subprocess.Popen([sys.executable, "-m", "chiltepin._interchange", "feed", sock], stdin=subprocess.PIPE)
+        serve = subprocess.Popen([sys.executable, "-m", "chiltepin._prestart", "serve", "interchange", sock,
+                                  str(os.getpid()), "sleeper_for_test"], stdout=stdout, start_new_session=True)
+    feed = subprocess.Popen([sys.executable, "-m", "chiltepin._prestart", "feed", sock], stdin=subprocess.PIPE)
     feed.stdin.write(b"configuration bytes")
     feed.stdin.close()
     assert wait_until(lambda: out.read_text() == "configuration bytes")
@@ -124,6 +129,6 @@ def test_interchange_stops_when_its_feed_dies(fed_sleeper):
 def test_standby_exits_when_the_workflow_process_is_gone(tmp_path):
     socket = str(tmp_path / "s.sock")
     not_my_parent = 1
-    process = subprocess.Popen([sys.executable, "-m", "chiltepin._interchange", "serve", socket,
+    process = subprocess.Popen([sys.executable, "-m", "chiltepin._prestart", "serve", "interchange", socket,
                                 str(not_my_parent)])
     assert process.wait(timeout=30) == 0

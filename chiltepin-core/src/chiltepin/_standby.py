@@ -1,8 +1,9 @@
-"""Interchange standbys: one pre-started interchange interpreter per resource that will need one.
+"""Standbys: processes the workflow starts before Parsl asks for them (:mod:`chiltepin._prestart`).
 
-The workflow calls :func:`prepare` before Parsl is imported, executor backends built on HTEX ask
-:func:`take` for their ``interchange_launch_cmd``, and :func:`release` stops what was not used.
-See :mod:`chiltepin._interchange`.
+The workflow calls :func:`prepare` before Parsl is imported, with the resources that will need
+an interchange and those whose first worker pool can be started early; builders ask
+:func:`take` for the command that hands work to a standby; :func:`release` stops what nobody
+took, and :func:`stop_unfed` what was taken but never handed work (a block that never started).
 """
 
 from __future__ import annotations
@@ -14,52 +15,85 @@ import sys
 import tempfile
 from collections.abc import Iterable
 
+KINDS = ("interchange", "pool")
+
 
 class _Standby:
-    def __init__(self, directory: str, index: int):
-        self.socket = os.path.join(directory, f"ic{index}.sock")
-        self.process = subprocess.Popen([sys.executable, "-m", "chiltepin._interchange", "serve", self.socket,
-                                         str(os.getpid())])
+    def __init__(self, directory: str, index: int, kind: str, log: str | None):
+        self.socket = os.path.join(directory, f"{kind}{index}.sock")
+        # A pool's forkserver starts before the pool is handed its block's output files, so it and
+        # the workers it forks write to ``log``; an interchange writes where Parsl's would.
+        output = open(log, "ab") if log else None
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "chiltepin._prestart", "serve", kind, self.socket, str(os.getpid())],
+                start_new_session=True, stdout=output, stderr=output)
+        finally:
+            if output is not None:
+                output.close()
         self.taken = False
 
+    @property
+    def waiting(self) -> bool:
+        """Still waiting for its feed (it removes its socket when fed)."""
+        return self.process.poll() is None and os.path.exists(self.socket)
 
-_standbys: dict[str, _Standby] = {}
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+_standbys: dict[tuple[str, str], _Standby] = {}
+_taken: list[_Standby] = []
 _directory: str | None = None
 
 
-def prepare(names: Iterable[str]) -> None:
-    """Start one standby interchange interpreter for each named resource."""
+def prepare(requests: Iterable[tuple[str, str]], log_dir: str) -> None:
+    """Start one standby per (resource name, kind) request; pools log to ``log_dir/<name>.log``."""
     global _directory
     release()
-    names = list(names)
-    if names:
-        _directory = tempfile.mkdtemp(prefix="chiltepin-ic-")
-        for index, name in enumerate(names):
-            _standbys[name] = _Standby(_directory, index)
+    for index, (name, kind) in enumerate(requests):
+        if _directory is None:
+            _directory = tempfile.mkdtemp(prefix="chiltepin-standby-")
+        log = None
+        if kind == "pool":
+            os.makedirs(log_dir, exist_ok=True)
+            log = os.path.join(log_dir, f"{name}.log")
+        _standbys[(name, kind)] = _Standby(_directory, index, kind, log)
 
 
-def take(name: str) -> list[str] | None:
-    """The interchange launch command for resource ``name``, or None when it has no standby."""
-    standby = _standbys.get(name)
+def take(name: str, kind: str) -> str | None:
+    """The socket of the standby of ``kind`` for resource ``name``, or None when there is none."""
+    standby = _standbys.get((name, kind))
     if standby is None or standby.taken or standby.process.poll() is not None:
         return None
     standby.taken = True
-    return [sys.executable, "-m", "chiltepin._interchange", "feed", standby.socket]
+    return standby.socket
 
 
 def release(keep_taken: bool = False) -> None:
-    """Stop the standbys (all, or only those nobody took) and forget them."""
-    global _directory
+    """Stop the standbys (all, or all but those taken) and forget them."""
     for standby in _standbys.values():
         if keep_taken and standby.taken:
-            continue  # now a running interchange; Parsl stops it through its feed
-        if standby.process.poll() is None:
-            standby.process.terminate()
-            try:
-                standby.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                standby.process.kill()
+            _taken.append(standby)  # a running interchange, or a pool its block may still start
+        else:
+            standby.stop()
     _standbys.clear()
+    if not keep_taken:
+        stop_unfed()
+
+
+def stop_unfed() -> None:
+    """Stop taken standbys that were never handed work, and remove the socket directory."""
+    global _directory
+    for standby in _taken:
+        if standby.waiting:
+            standby.stop()
+    _taken.clear()
     if _directory is not None:
         shutil.rmtree(_directory, ignore_errors=True)
         _directory = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -61,8 +62,8 @@ class Workflow:
                                     "process; clean it up (parsl.dfk().cleanup()) before starting a workflow")
             manager = get_plugin_manager()
             resources = resolve_all(self.document, manager, self.include)
-            backends = manager.records("executor_backends")
-            _standby.prepare(n for n, r in resources.items() if backends[r.backend].needs_provider)
+            _standby.prepare(_standby_requests(resources, manager),
+                             log_dir=os.path.join(self.options["run_dir"], "standby-pools"))
             try:
                 executors = [build_executor(r, manager) for r in resources.values()]
                 config = self._parsl_config(executors)
@@ -101,10 +102,11 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            try:
-                self._detach_log_handler()
-            except Exception as exc:
-                errors.append(exc)
+            for step in (_standby.stop_unfed, self._detach_log_handler):
+                try:
+                    step()
+                except Exception as exc:
+                    errors.append(exc)
         if errors:
             raise WorkflowError(f"workflow cleanup failed: {errors[0]!r}"
                                 + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")) from errors[0]
@@ -187,6 +189,17 @@ class Workflow:
     def checkpoint(self) -> None:
         """Write a checkpoint now (checkpoint_mode 'manual')."""
         self._running_dfk().checkpoint()
+
+
+def _standby_requests(resources: dict[str, ResolvedResource], manager: Any) -> list[tuple[str, str]]:
+    """Interchanges for every block-running backend; the first pool of local ``htex`` resources
+    whose blocks need no environment lines (a standby pool cannot replay them)."""
+    backends = manager.records("executor_backends")
+    requests = [(n, "interchange") for n, r in resources.items() if backends[r.backend].needs_provider]
+    requests += [(n, "pool") for n, r in resources.items()
+                 if r.backend == "htex" and r.provider == "localhost" and not r.get("environment")
+                 and r.get("init_blocks", 0) > 0]
+    return requests
 
 
 def active_workflow() -> Workflow | None:

@@ -77,10 +77,11 @@ def _script(name: str) -> str | None:
 def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     """Keyword arguments for ``HighThroughputExecutor`` (and MPIExecutor) from ``HTEX_SETTINGS``.
 
-    The interchange always starts with this interpreter (from a standby started early by the
-    workflow when there is one, see :mod:`chiltepin._standby`); on ``localhost`` the worker pool does
-    too (so a workflow runs from a virtual environment that is not activated), through
-    :mod:`chiltepin.worker_pool`, which starts workers much sooner.
+    The interchange always starts with this interpreter, from a standby started early by the
+    workflow when there is one (see :mod:`chiltepin._standby`). On ``localhost`` the worker pool
+    does too (so a workflow runs from a virtual environment that is not activated), through
+    :mod:`chiltepin.worker_pool`, which starts workers much sooner and, for the first block of
+    an ``htex`` resource, takes over a pool the workflow started ahead of time.
     """
     kwargs: dict[str, Any] = {
         "label": resource.name,
@@ -92,15 +93,16 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     }
     from .._standby import take
 
-    launch = take(resource.name)
-    interchange = _script("interchange.py")
-    if launch is None and interchange:
-        launch = [sys.executable, interchange]
-    if launch is not None:
-        kwargs["interchange_launch_cmd"] = launch
+    interchange = take(resource.name, "interchange")
+    if interchange is not None:
+        kwargs["interchange_launch_cmd"] = [sys.executable, "-m", "chiltepin._prestart", "feed", interchange]
+    elif _script("interchange.py"):
+        kwargs["interchange_launch_cmd"] = [sys.executable, _script("interchange.py")]
     if resource.provider == "localhost":
         from parsl.executors.high_throughput.executor import DEFAULT_LAUNCH_CMD
 
-        pool = f"{sys.executable} -m chiltepin.worker_pool"
-        kwargs["launch_cmd"] = f"{pool} " + DEFAULT_LAUNCH_CMD.split(" ", 1)[1]
+        pool = take(resource.name, "pool") if resource.backend == "htex" else None
+        standby = f" --standby {pool}" if pool else ""
+        kwargs["launch_cmd"] = (f"{sys.executable} -m chiltepin.worker_pool{standby} "
+                                + DEFAULT_LAUNCH_CMD.split(" ", 1)[1])
     return kwargs
