@@ -35,6 +35,7 @@ from globus_compute_common import messagepack
 from globus_compute_common.messagepack.message_types import Task
 from globus_compute_endpoint.engines import GCFuture, ProcessPoolEngine
 from globus_compute_sdk.serialize import ComputeSerializer
+from standin_http import send_json
 
 #: The one endpoint UUID the stand-in serves (any other is unknown: HTTP 404).
 KNOWN_ENDPOINT = "5c7a8f1e-0b6d-4e4a-9b53-0d3c2a9e7f10"
@@ -76,12 +77,7 @@ class ComputeService:
                 pass
 
             def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body)
 
             def _body(self) -> dict[str, Any]:
                 length = int(self.headers.get("Content-Length") or 0)

@@ -40,6 +40,7 @@ from urllib.parse import parse_qs, urlparse
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+from standin_http import send_json
 
 #: Resource server of each scope string the stand-in grants.
 RESOURCE_SERVERS = {
@@ -291,12 +292,7 @@ class TransferAuthService:
                 else:
                     form = parse_qs(raw.decode()) if raw else {}
                     status, body = service._auth(method, parsed.path, query, form, self.headers)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body)
 
             def do_GET(self) -> None:
                 self._handle("GET")
