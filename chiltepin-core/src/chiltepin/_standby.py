@@ -48,26 +48,43 @@ class _Standby:
 
 
 _standbys: dict[tuple[str, str], _Standby] = {}
+_deferred: set[str] = set()
 _taken: list[_Standby] = []
 _directory: str | None = None
+_log_dir = ""
 
 
 def prepare(requests: Iterable[tuple[str, str]], log_dir: str) -> None:
-    """Start one standby per (resource name, kind) request; pools log to ``log_dir/<name>.log``."""
-    global _directory
+    """Start one standby per (resource name, kind) request; pools log to ``log_dir/<name>.log``.
+
+    Interchanges start now, to import alongside the workflow. Pools start when taken: the
+    workflow has imported Parsl by then, so they do not compete with it and the interchanges
+    for the two cores of a laptop, and they are still ready before the first block launches.
+    """
+    global _directory, _log_dir
     release()
-    for index, (name, kind) in enumerate(requests):
-        if _directory is None:
-            _directory = tempfile.mkdtemp(prefix="chiltepin-standby-")
-        log = None
+    _log_dir = log_dir
+    for name, kind in requests:
         if kind == "pool":
-            os.makedirs(log_dir, exist_ok=True)
-            log = os.path.join(log_dir, f"{name}.log")
-        _standbys[(name, kind)] = _Standby(_directory, index, kind, log)
+            _deferred.add(name)
+        else:
+            _standbys[(name, kind)] = _Standby(_socket_directory(), len(_standbys), kind, None)
+
+
+def _socket_directory() -> str:
+    global _directory
+    if _directory is None:
+        _directory = tempfile.mkdtemp(prefix="chiltepin-standby-")
+    return _directory
 
 
 def take(name: str, kind: str) -> str | None:
     """The socket of the standby of ``kind`` for resource ``name``, or None when there is none."""
+    if kind == "pool" and name in _deferred:
+        _deferred.discard(name)
+        os.makedirs(_log_dir, exist_ok=True)
+        _standbys[(name, kind)] = _Standby(_socket_directory(), len(_standbys), kind,
+                                           os.path.join(_log_dir, f"{name}.log"))
     standby = _standbys.get((name, kind))
     if standby is None or standby.taken or standby.process.poll() is not None:
         return None
@@ -83,6 +100,7 @@ def release(keep_taken: bool = False) -> None:
         else:
             standby.stop()
     _standbys.clear()
+    _deferred.clear()
     if not keep_taken:
         stop_unfed()
 

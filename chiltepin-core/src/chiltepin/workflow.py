@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -49,15 +50,13 @@ class Workflow:
     def start(self) -> Workflow:
         """Resolve the configuration, build the executors and load them into Parsl."""
         global _active
-        from parsl.dataflow.dflow import DataFlowKernelLoader
-
         with _lock:
             if self.dfk is not None:
                 raise WorkflowError("this workflow is already running")
             if _active is not None:
                 raise WorkflowError(f"another workflow (run {_active.run_id}) is running in this process; "
                                     f"call its cleanup() before starting a new one")
-            if DataFlowKernelLoader._dfk is not None:
+            if _foreign_kernel_loaded():
                 raise WorkflowError("a Parsl DataFlowKernel that chiltepin did not start is loaded in this "
                                     "process; clean it up (parsl.dfk().cleanup()) before starting a workflow")
             manager = get_plugin_manager()
@@ -72,6 +71,8 @@ class Workflow:
 
                     level = getattr(logging, self.options["log_level"] or "INFO")
                     self._remove_log_handler = parsl.set_file_logger(self.options["log_file"], level=level)
+                from parsl.dataflow.dflow import DataFlowKernelLoader
+
                 self.dfk = DataFlowKernelLoader.load(config)
             except BaseException:
                 _standby.release()
@@ -189,6 +190,13 @@ class Workflow:
     def checkpoint(self) -> None:
         """Write a checkpoint now (checkpoint_mode 'manual')."""
         self._running_dfk().checkpoint()
+
+
+def _foreign_kernel_loaded() -> bool:
+    """Whether a Parsl DataFlowKernel is loaded; without importing Parsl (the standbys must start
+    before this process spends half a second on that import)."""
+    dflow = sys.modules.get("parsl.dataflow.dflow")
+    return dflow is not None and dflow.DataFlowKernelLoader._dfk is not None
 
 
 def _standby_requests(resources: dict[str, ResolvedResource], manager: Any) -> list[tuple[str, str]]:
