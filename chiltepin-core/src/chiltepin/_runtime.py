@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -26,3 +27,10 @@ class RuntimeState:
 
 
 state = RuntimeState()
+
+
+def parsl_kernel_loaded() -> bool:
+    """Whether a Parsl DataFlowKernel is loaded, without importing Parsl (a kernel cannot exist
+    before Parsl is imported, and the workflow must not spend half a second on that too early)."""
+    dflow = sys.modules.get("parsl.dataflow.dflow")
+    return dflow is not None and dflow.DataFlowKernelLoader._dfk is not None

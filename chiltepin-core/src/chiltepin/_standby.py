@@ -15,8 +15,6 @@ import sys
 import tempfile
 from collections.abc import Iterable
 
-KINDS = ("interchange", "pool")
-
 
 class _Standby:
     def __init__(self, directory: str, index: int, kind: str, log: str | None):
@@ -61,7 +59,7 @@ def prepare(requests: Iterable[tuple[str, str]], log_dir: str) -> None:
     workflow has imported Parsl by then, so they do not compete with it and the interchanges
     for the two cores of a laptop, and they are still ready before the first block launches.
     """
-    global _directory, _log_dir
+    global _log_dir
     release()
     _log_dir = log_dir
     for name, kind in requests:

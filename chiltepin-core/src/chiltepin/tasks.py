@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._runtime import state
+from ._runtime import parsl_kernel_loaded, state
 from .errors import UnknownResourceError, WorkflowError, did_you_mean
 from .geometry import merge_geometry
 
@@ -45,9 +45,7 @@ def _executor_key(executor: Any, task: str) -> str | tuple[str, ...]:
 
 
 def _require_workflow(task: str) -> None:
-    from parsl.dataflow.dflow import DataFlowKernelLoader
-
-    if DataFlowKernelLoader._dfk is None:
+    if not parsl_kernel_loaded():
         raise WorkflowError(f"{task}: no workflow is running; call tasks inside `with Workflow(config):` "
                             f"or after Workflow.start()")
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
 
 from . import _standby
-from ._runtime import state
+from ._runtime import parsl_kernel_loaded, state
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
 from .errors import WorkflowError
@@ -56,7 +55,7 @@ class Workflow:
             if _active is not None:
                 raise WorkflowError(f"another workflow (run {_active.run_id}) is running in this process; "
                                     f"call its cleanup() before starting a new one")
-            if _foreign_kernel_loaded():
+            if parsl_kernel_loaded():
                 raise WorkflowError("a Parsl DataFlowKernel that chiltepin did not start is loaded in this "
                                     "process; clean it up (parsl.dfk().cleanup()) before starting a workflow")
             manager = get_plugin_manager()
@@ -190,13 +189,6 @@ class Workflow:
     def checkpoint(self) -> None:
         """Write a checkpoint now (checkpoint_mode 'manual')."""
         self._running_dfk().checkpoint()
-
-
-def _foreign_kernel_loaded() -> bool:
-    """Whether a Parsl DataFlowKernel is loaded; without importing Parsl (the standbys must start
-    before this process spends half a second on that import)."""
-    dflow = sys.modules.get("parsl.dataflow.dflow")
-    return dflow is not None and dflow.DataFlowKernelLoader._dfk is not None
 
 
 def _standby_requests(resources: dict[str, ResolvedResource], manager: Any) -> list[tuple[str, str]]:

@@ -7,19 +7,11 @@ import json
 from typing import Any
 
 from ..errors import PluginError
-from ..plugins.manager import PluginManager, get_plugin_manager
+from ..plugins.manager import KIND_LABELS, PluginManager, get_plugin_manager
 from ..plugins.records import Subcommand
 
-#: Record kinds in display order, with their labels.
-KINDS = {
-    "resource_providers": "resource providers",
-    "launchers": "launchers",
-    "mpi_launchers": "MPI launchers",
-    "executor_backends": "executor backends",
-    "transfer_providers": "transfer providers",
-    "sites": "sites",
-    "subcommands": "subcommands",
-}
+#: Record kinds in display order, with their plural labels.
+KINDS = {kind: f"{label}s" for kind, label in KIND_LABELS.items()}
 
 
 def report(manager: PluginManager) -> dict[str, Any]:

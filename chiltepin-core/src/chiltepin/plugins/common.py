@@ -96,8 +96,8 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     interchange = take(resource.name, "interchange")
     if interchange is not None:
         kwargs["interchange_launch_cmd"] = [sys.executable, "-m", "chiltepin._prestart", "feed", interchange]
-    elif _script("interchange.py"):
-        kwargs["interchange_launch_cmd"] = [sys.executable, _script("interchange.py")]
+    elif script := _script("interchange.py"):
+        kwargs["interchange_launch_cmd"] = [sys.executable, script]
     if resource.provider == "localhost":
         from parsl.executors.high_throughput.executor import DEFAULT_LAUNCH_CMD
 

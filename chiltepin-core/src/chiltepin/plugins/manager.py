@@ -43,7 +43,8 @@ KNOWN_PROVIDERS: dict[str, dict[str, str]] = {
     "transfer_providers": {"globus": "chiltepin-globus"},
 }
 
-_KIND_LABEL = {
+#: Record kinds in display order, with the singular label messages use.
+KIND_LABELS = {
     "resource_providers": "resource provider",
     "launchers": "launcher",
     "mpi_launchers": "MPI launcher",
@@ -237,7 +238,7 @@ class PluginManager:
                     found.setdefault(record.name, []).append((record, info))
             conflicts = {n: owners for n, owners in found.items() if len(owners) > 1}
             if conflicts:
-                lines = [f"Conflicting {_KIND_LABEL[kind]}s found:"]
+                lines = [f"Conflicting {KIND_LABELS[kind]}s found:"]
                 for name, owners in sorted(conflicts.items()):
                     lines.append(f"  - '{name}' provided by: " + ", ".join(i.label for _, i in owners))
                 names = sorted({i.name for owners in conflicts.values() for _, i in owners if not i.builtin})
@@ -265,7 +266,7 @@ class PluginManager:
                            f"expected {record_type.__name__} records")
             elif not isinstance(record.name, str) or not NAME_PATTERN.fullmatch(record.name):
                 self._fail(info.name, info.distribution, info.version,
-                           f"invalid {_KIND_LABEL[hook_kind]} name {record.name!r} from chiltepin_{hook_kind}(); "
+                           f"invalid {KIND_LABELS[hook_kind]} name {record.name!r} from chiltepin_{hook_kind}(); "
                            f"names are lower-case letters, digits and '-'")
             elif isinstance(record, LauncherSpec) and record.role not in ("block", "mpi"):
                 self._fail(info.name, info.distribution, info.version,
@@ -279,7 +280,7 @@ class PluginManager:
         records = self.records(kind)
         if name in records:
             return records[name]
-        label = _KIND_LABEL.get(kind, kind)
+        label = KIND_LABELS.get(kind, kind)
         prefix = f"{context}: " if context else ""
         message = f"{prefix}{label} '{name}' is not available{did_you_mean(name, records)}."
         message += f" Available: {', '.join(records) or 'none'}."
