@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._finished import keep_only_what_users_read
 from ._runtime import parsl_kernel_loaded, state
 from .errors import UnknownResourceError, WorkflowError, did_you_mean
 from .geometry import merge_geometry
@@ -129,7 +130,7 @@ class _Task:
         if chiltepin_task_geometry is not None:
             kwargs["parsl_resource_specification"] = _translate(
                 kwargs.get("parsl_resource_specification"), chiltepin_task_geometry, key, self.name)
-        return self._app(key)(*args, **kwargs)
+        return keep_only_what_users_read(self._app(key)(*args, **kwargs))
 
 
 def _translate(spec: Any, geometry: Any, key: Any, task: str) -> dict[str, Any]:
@@ -176,7 +177,7 @@ class JoinTask(_Task):
             self._check_kwargs(kwargs)
         if state.labels is None:
             _require_workflow(self.name)
-        return self._app("all")(*args, **kwargs)
+        return keep_only_what_users_read(self._app("all")(*args, **kwargs))
 
     def _make_app(self, executors: Any, cache: bool) -> Any:
         from parsl.app.python import PythonApp

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import inspect
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from typing import Any
 
-from . import _standby
 from ._runtime import parsl_kernel_loaded, state
+from ._startup.standby import Startup
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
 from .errors import WorkflowError
@@ -43,6 +42,7 @@ class Workflow:
         self.resources: dict[str, ResolvedResource] = {}
         self.dfk: Any = None
         self._remove_log_handler: Any = None
+        self._startup: Startup | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -60,10 +60,10 @@ class Workflow:
                                     "process; clean it up (parsl.dfk().cleanup()) before starting a workflow")
             manager = get_plugin_manager()
             resources = resolve_all(self.document, manager, self.include)
-            _standby.prepare(_standby_requests(resources, manager),
-                             log_dir=os.path.join(self.options["run_dir"], "standby-pools"))
+            startup = Startup(self.options["run_dir"])
+            startup.prepare(resources, manager.records("executor_backends"))
             try:
-                executors = [build_executor(r, manager) for r in resources.values()]
+                executors = [startup.apply(build_executor(r, manager), r) for r in resources.values()]
                 config = self._parsl_config(executors)
                 if self.options["log_file"]:
                     import parsl
@@ -74,10 +74,11 @@ class Workflow:
 
                 self.dfk = DataFlowKernelLoader.load(config)
             except BaseException:
-                _standby.release()
+                startup.close(everything=True)
                 self._detach_log_handler()
                 raise
-            _standby.release(keep_taken=True)
+            startup.started()
+            self._startup = startup
             self.resources = resources
             state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]))
             _active = self
@@ -102,7 +103,7 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            for step in (_standby.stop_unfed, self._detach_log_handler):
+            for step in (self._close_startup, self._detach_log_handler):
                 try:
                     step()
                 except Exception as exc:
@@ -110,6 +111,11 @@ class Workflow:
         if errors:
             raise WorkflowError(f"workflow cleanup failed: {errors[0]!r}"
                                 + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")) from errors[0]
+
+    def _close_startup(self) -> None:
+        startup, self._startup = self._startup, None
+        if startup is not None:
+            startup.close()
 
     def _detach_log_handler(self) -> None:
         remove, self._remove_log_handler = self._remove_log_handler, None
@@ -189,17 +195,6 @@ class Workflow:
     def checkpoint(self) -> None:
         """Write a checkpoint now (checkpoint_mode 'manual')."""
         self._running_dfk().checkpoint()
-
-
-def _standby_requests(resources: dict[str, ResolvedResource], manager: Any) -> list[tuple[str, str]]:
-    """Interchanges for every block-running backend; the first pool of local ``htex`` resources
-    whose blocks need no environment lines (a standby pool cannot replay them)."""
-    backends = manager.records("executor_backends")
-    requests = [(n, "interchange") for n, r in resources.items() if backends[r.backend].needs_provider]
-    requests += [(n, "pool") for n, r in resources.items()
-                 if r.backend == "htex" and r.provider == "localhost" and not r.get("environment")
-                 and r.get("init_blocks", 0) > 0]
-    return requests
 
 
 def active_workflow() -> Workflow | None:
