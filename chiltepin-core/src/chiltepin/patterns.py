@@ -584,7 +584,7 @@ class _GraphRun:
             future.add_done_callback(functools.partial(self._watch, node))
         for edge in self.outgoing[node]:
             if future is None or edge.condition is None:
-                self._settle_edge(edge, future)
+                self._post(functools.partial(self._settle_edge, edge, future))
             else:
                 future.add_done_callback(lambda f, e=edge: self._post(lambda: self._evaluate(e, f)))
         if node in self.graph.ends and all(e in self.ran for e in self.graph.ends):
