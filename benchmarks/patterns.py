@@ -4,7 +4,8 @@ Throughput: N no-op items through ``task.map`` and through ``PoolExecutor.map``,
 calls of the same task (all submitted, then all awaited). Chains: a 1,000-stage ``pipeline`` and
 1,000-node ``Graph`` chains (plain edges, and edges with a condition, which run in the workflow
 process between nodes) against 1,000 task calls chained by hand; the difference per node is the
-overhead. Repeats alternate the order; medians and ratios are printed.
+overhead, on a thread pool (where task latency is small) and on HTEX. Repeats alternate the
+order; throughput uses medians, chains the fastest repeat (least disturbed by other load).
 Run: .venv/bin/python benchmarks/patterns.py [--items 10000] [--nodes 1000] [--repeats 5]
 """
 
@@ -41,15 +42,16 @@ def timed(run: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def compare(variants: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Median seconds of each variant, repeats alternating the order."""
+def compare(variants: dict[str, Callable[[], object]], repeats: int,
+            summary: Callable[[list[float]], float] = statistics.median) -> dict[str, float]:
+    """Seconds of each variant (``summary`` of the repeats), repeats alternating the order."""
     for run in variants.values():
         run()  # warm up workers and caches
     seconds: dict[str, list[float]] = {name: [] for name in variants}
     for r in range(repeats):
         for name in (list(variants) if r % 2 == 0 else list(reversed(variants))):
             seconds[name].append(timed(variants[name]))
-    return {name: statistics.median(values) for name, values in seconds.items()}
+    return {name: summary(values) for name, values in seconds.items()}
 
 
 def throughput(n: int, repeats: int) -> None:
@@ -81,11 +83,11 @@ def chain_graph(n: int, condition: Callable[[object], bool] | None) -> Graph:
     return graph.start_with("n0").end_with(f"n{n - 1}").validate()
 
 
-def chains(n: int, repeats: int) -> None:
+def chains(n: int, repeats: int, label: str, title: str) -> None:
     def by_hand():
         f = 0
         for _ in range(n):
-            f = increment_task(f, executor=[LABEL])
+            f = increment_task(f, executor=[label])
         assert f.result() == n
 
     stages = [increment_task] * n
@@ -93,12 +95,12 @@ def chains(n: int, repeats: int) -> None:
     conditional_graph = chain_graph(n, lambda r: True)
     medians = compare({
         "chained by hand": by_hand,
-        "pipeline": lambda: pipeline(*stages, input=0, executor=[LABEL]).result(),
-        "Graph, plain edges": lambda: plain_graph(0, executor=[LABEL]).result(),
-        "Graph, conditional edges": lambda: conditional_graph(0, executor=[LABEL]).result(),
-    }, repeats)
+        "pipeline": lambda: pipeline(*stages, input=0, executor=[label]).result(),
+        "Graph, plain edges": lambda: plain_graph(0, executor=[label]).result(),
+        "Graph, conditional edges": lambda: conditional_graph(0, executor=[label]).result(),
+    }, repeats, min)
     base = medians["chained by hand"]
-    print(f"\n{n}-node chains on HTEX, median of {repeats}")
+    print(f"\n{n}-node chains on {title}, fastest of {repeats}")
     print(f"{'variant':26} {'seconds':>8} {'overhead ms/node':>17}")
     for name, secs in medians.items():
         print(f"{name:26} {secs:8.2f} {(secs - base) * 1000 / n:17.3f}")
@@ -110,10 +112,13 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    config = {LABEL: {"provider": "localhost", "max_workers_per_node": 2, "init_blocks": 1}}
+    config = {LABEL: {"provider": "localhost", "max_workers_per_node": 2, "init_blocks": 1},
+              "threads": {"executor": "threads", "max_threads": 2}}
     with Workflow(config, run_dir=tempfile.mkdtemp(prefix="chiltepin-bench-")):
-        throughput(args.items, args.repeats)
-        chains(args.nodes, args.repeats)
+        if args.items:
+            throughput(args.items, args.repeats)
+        chains(args.nodes, args.repeats, "threads", "a 2-thread pool (small task latency: overhead shows)")
+        chains(args.nodes, args.repeats, LABEL, "HTEX (2 workers)")
     with open("/proc/loadavg") as f:
         print(f"\nload average: {f.read().strip()}")
 
