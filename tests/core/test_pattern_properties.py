@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from chiltepin import Graph, Workflow, pipeline
 from chiltepin.tasks import python_task
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-FEW = settings(max_examples=12, deadline=None)
+FEW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def graphs(draw, acyclic=False):
     return n, edges, ends
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_validation_refuses_cycles_and_unreachable_ends(spec):
     n, edges, ends = spec
@@ -137,7 +137,7 @@ def test_validation_refuses_cycles_and_unreachable_ends(spec):
             graph.validate()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs(acyclic=True))
 def test_validation_accepts_every_dag_whose_ends_are_reachable(spec):
     n, edges, ends = spec
