@@ -96,6 +96,7 @@ class Workflow:
             dfk, self.dfk = self.dfk, None
             if dfk is not None:
                 try:
+                    _finish_launches(dfk)
                     dfk.cleanup()
                 except Exception as exc:
                     errors.append(exc)
@@ -212,6 +213,15 @@ def _standby_requests(resources: dict[str, ResolvedResource], manager: Any) -> l
                  if r.backend == "htex" and r.provider == "localhost" and not r.get("environment")
                  and r.get("init_blocks", 0) > 0]
     return requests
+
+
+def _finish_launches(dfk: Any) -> None:
+    """Let Parsl hand every submitted task to its executor before the executors stop: Parsl stops
+    its launch thread only after them, and a launch racing an HTEX shutdown aborts the process
+    inside ZMQ (seen when a ``with`` block is left by an exception right after submitting)."""
+    launcher = getattr(dfk, "_task_launch_pool", None)
+    if launcher is not None:
+        launcher.shutdown(wait=True)
 
 
 def active_workflow() -> Workflow | None:
