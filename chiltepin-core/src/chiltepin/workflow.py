@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import logging
 import threading
@@ -28,8 +29,9 @@ class Workflow:
     ``config`` is a YAML path, a mapping or None (only the built-in ``local`` resource).
     ``include`` limits the resources loaded (``local`` is always loaded). Other keyword options
     (``retries``, ``checkpoint_mode``, ``resume``, ``strategy_period``, ...) override the
-    file's ``workflow:`` block. Use it as a context manager, or call :meth:`start` and
-    :meth:`cleanup`. Only one workflow runs in a process at a time.
+    file's ``workflow:`` block. Use it as a context manager (``exit_mode`` says what leaving the
+    block does), or call :meth:`start` and :meth:`cleanup`. Only one workflow runs in a process at
+    a time; :func:`chiltepin.active_workflow` returns it.
     """
 
     def __init__(self, config: ConfigSource = None, *, include: Sequence[str] | None = None,
@@ -95,6 +97,7 @@ class Workflow:
             dfk, self.dfk = self.dfk, None
             if dfk is not None:
                 try:
+                    _finish_launches(dfk)
                     dfk.cleanup()
                 except Exception as exc:
                     errors.append(exc)
@@ -126,12 +129,22 @@ class Workflow:
         return self.start()
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        mode = self.options["exit_mode"]
+        if mode == "skip":
+            atexit.register(self._cleanup_if_running)
+            return
+        if mode == "wait" and exc_type is None and self.dfk is not None:
+            self.dfk.wait_for_current_tasks()
         try:
             self.cleanup()
         except WorkflowError:
             if exc_type is None:
                 raise
             logger.exception("workflow cleanup failed while handling another error")
+
+    def _cleanup_if_running(self) -> None:
+        if self.dfk is not None:
+            self.cleanup()
 
     # -- Parsl -----------------------------------------------------------------------------
 
@@ -195,6 +208,15 @@ class Workflow:
     def checkpoint(self) -> None:
         """Write a checkpoint now (checkpoint_mode 'manual')."""
         self._running_dfk().checkpoint()
+
+
+def _finish_launches(dfk: Any) -> None:
+    """Let Parsl hand every submitted task to its executor before the executors stop: Parsl stops
+    its launch thread only after them, and a launch racing an HTEX shutdown aborts the process
+    inside ZMQ (seen when a ``with`` block is left by an exception right after submitting)."""
+    launcher = getattr(dfk, "_task_launch_pool", None)
+    if launcher is not None:
+        launcher.shutdown(wait=True)
 
 
 def active_workflow() -> Workflow | None:
