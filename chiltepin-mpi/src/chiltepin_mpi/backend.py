@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chiltepin.errors import PluginError
 from chiltepin.plugins import ExecutorBackend, Int, ResolvedResource, Setting, Str, get_plugin_manager
 from chiltepin.plugins.common import HTEX_SETTINGS, htex_kwargs
 
 from .launchers import PARSL_NAMES
+
+if TYPE_CHECKING:
+    from parsl.providers.base import ExecutionProvider
+
+    from .executor import ChiltepinMPIExecutor
 
 #: HTEX settings that Parsl's MPIExecutor takes (it fixes the worker count and core share itself).
 MPI_HTEX_SETTINGS = tuple(s for s in HTEX_SETTINGS
@@ -60,7 +65,7 @@ def pool_command() -> str:
     return f"python3 -m chiltepin_mpi.worker_pool {DEFAULT_LAUNCH_CMD.split(' ', 1)[1]}"
 
 
-def build(resource: ResolvedResource, provider: Any) -> Any:
+def build(resource: ResolvedResource, provider: ExecutionProvider | None) -> ChiltepinMPIExecutor:
     """A :class:`ChiltepinMPIExecutor` labelled with the resource's name."""
     from .executor import ChiltepinMPIExecutor
 

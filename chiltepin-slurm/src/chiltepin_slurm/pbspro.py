@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chiltepin.plugins import ResolvedResource, ResourceProvider, Setting, Str
 
 from . import walltime
 from .batch import BATCH_SETTINGS, provider_kwargs, scheduler_options_setting, workers_fit
+
+if TYPE_CHECKING:
+    from parsl.launchers.base import Launcher
+
+    from .parsl_providers import PBSProBlockProvider
 
 #: Chunk resources that have their own keys, so select_options must not repeat them.
 OWN_KEYS = {"ncpus": "cores_per_node", "ngpus": "gpus_per_node", "mem": "mem_per_node"}
@@ -52,7 +57,7 @@ def select_chunk(resource: ResolvedResource) -> str:
     return "".join(f":{part}" for part in parts + ([extra] if extra else []))
 
 
-def build(resource: ResolvedResource, launcher: Any) -> Any:
+def build(resource: ResolvedResource, launcher: Launcher | None) -> PBSProBlockProvider:
     """The Parsl provider of a resource."""
     from .parsl_providers import PBSProBlockProvider
 

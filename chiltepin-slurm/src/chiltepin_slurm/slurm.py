@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chiltepin.plugins import Bool, ResolvedResource, ResourceProvider, Setting, Str
 
 from . import walltime
 from .batch import BATCH_SETTINGS, provider_kwargs, scheduler_options_setting, workers_fit
+
+if TYPE_CHECKING:
+    from parsl.launchers.base import Launcher
+
+    from .parsl_providers import SlurmBlockProvider
 
 SETTINGS: tuple[Setting, ...] = BATCH_SETTINGS + (
     Setting("exclusive", Bool(), True, "Ask for whole nodes (--exclusive). Without it, and without "
@@ -31,7 +36,7 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
     yield from workers_fit(options)
 
 
-def build(resource: ResolvedResource, launcher: Any) -> Any:
+def build(resource: ResolvedResource, launcher: Launcher | None) -> SlurmBlockProvider:
     """The Parsl provider of a resource; on MPI resources cores_per_node are rank slots."""
     from .parsl_providers import SlurmBlockProvider
 

@@ -103,7 +103,7 @@ class _Pluggy(pluggy.PluginManager):
     """Treats any routine named ``chiltepin_*`` as a hook implementation, so a misspelled hook
     name is caught even when the author forgot ``@hookimpl``."""
 
-    def parse_hookimpl_opts(self, plugin: object, name: str):  # type: ignore[override]
+    def parse_hookimpl_opts(self, plugin: object, name: str):
         opts = super().parse_hookimpl_opts(plugin, name)
         if opts is None and name.startswith("chiltepin_") and inspect.isroutine(getattr(plugin, name, None)):
             opts = {}  # type: ignore[assignment]
@@ -250,7 +250,7 @@ class PluginManager:
             self._registries[kind] = registry
             return registry
 
-    def _call_collect(self, impl: Any, info: PluginInfo, hook_kind: str, record_type: type) -> list[Any]:
+    def _call_collect(self, impl: Any, info: PluginInfo, hook_kind: str, record_type: type[Any]) -> list[Any]:
         try:
             result = impl.function()
             records = list(result or ())

@@ -50,13 +50,14 @@ class ResolvedResource:
 class ResourceProvider:
     """Turns a resource's settings into a Parsl ``ExecutionProvider`` (where blocks run).
 
-    ``build(resource, launcher)`` receives the resolved resource and the built launcher.
+    ``build(resource, launcher)`` receives the resolved resource and the built launcher (None
+    when the resource's launcher builds none).
     ``default_launcher`` names the launcher used when the resource names none. ``check(options)``
     returns cross-key problems as ``"key: what is wrong"`` texts (core adds the resource name).
     """
 
     name: str
-    build: Callable[[ResolvedResource, Launcher], ExecutionProvider]
+    build: Callable[[ResolvedResource, Launcher | None], ExecutionProvider]
     settings: Sequence[Setting] = ()
     default_launcher: str | None = "single-node"
     description: str = ""
