@@ -371,6 +371,47 @@ def test_graph_several_incoming_edges(workflow):
     assert overlap(b[1:], c[1:]), "B and C ran at the same time"
 
 
+@python_task
+def task_a(x):
+    return f"a({x})"
+
+
+@python_task
+def task_b(x):
+    return f"b({x})"
+
+
+@python_task
+def task_c(results):
+    return f"c({results['A']}, {results['B']})"
+
+
+@python_task
+def combined_task_bc(x):
+    return f"c({x}, b({x}))"
+
+
+def test_graph_simplified_structure(workflow):
+    """The page's "too many edges" graph and its simplified form give the same result."""
+    graph = (
+        Graph("complex")
+        .add_node("A", task_a)
+        .add_node("B", task_b)
+        .add_node("C", task_c)
+        .add_edge("A", "B")
+        .add_edge("A", "C")
+        .add_edge("B", "C")
+    )
+    graph = graph.start_with("A").end_with("C")  # the page leaves out start and end
+    optimized = (
+        Graph("optimized")
+        .add_node("A", task_a)
+        .add_node("BC", combined_task_bc)
+        .add_edge("A", "BC")
+    ).start_with("A").end_with("BC")
+    assert graph(1).result() == optimized(1).result() == "c(a(1), b(a(1)))"
+
+
 def test_graph_no_condition_holds(workflow):
     graph = (Graph("picky").add_node("v", validate_data).add_node("p", process_data)
              .add_edge("v", "p", condition=lambda r: False).start_with("v").end_with("p"))

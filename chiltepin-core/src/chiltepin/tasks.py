@@ -122,7 +122,7 @@ class _Task:
         if kwargs:
             self._check_kwargs(kwargs)
             if "outputs" in kwargs or "inputs" in kwargs:
-                track_paths(kwargs)
+                _track_paths(kwargs)
         if executor is None:
             key: Any = "all"
             if state.labels is None:
@@ -143,7 +143,7 @@ class _Task:
         return map_task(self, iterables, executor, strict, kwargs)
 
 
-def track_paths(kwargs: dict[str, Any]) -> None:
+def _track_paths(kwargs: dict[str, Any]) -> None:
     """Plain path strings in ``inputs=``/``outputs=`` become Parsl Files that are still strings."""
     from ._paths import tracked
 
