@@ -59,3 +59,17 @@ def workers_fit(options: Mapping[str, Any]) -> Iterator[str]:
         yield (f"max_workers_per_node: {workers} workers x {per_worker:g} cores_per_worker need "
                f"{workers * per_worker:g} cores, more than cores_per_node ({cores})")
 
+
+
+def accelerators_match_gpus(options: Mapping[str, Any]) -> Iterator[str]:
+    """A problem if ``available_accelerators`` pins workers to another number of devices than the
+    ``gpus_per_node`` the block asks for."""
+    gpus, accelerators = options.get("gpus_per_node"), options.get("available_accelerators")
+    if gpus is None or accelerators is None:
+        return
+    count = accelerators if isinstance(accelerators, int) else len(accelerators)
+    if count != gpus:
+        listed = "" if isinstance(accelerators, int) else f" ({', '.join(map(str, accelerators))})"
+        yield (f"available_accelerators: {count} accelerator(s) per node{listed}, but gpus_per_node asks for {gpus}; "
+               f"one worker is pinned per accelerator, so give both the same number (or leave "
+               f"available_accelerators unset to pin none)")

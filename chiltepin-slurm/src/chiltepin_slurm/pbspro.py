@@ -9,7 +9,7 @@ from typing import Any
 from chiltepin.plugins import ResolvedResource, ResourceProvider, Setting, Str
 
 from . import walltime
-from .batch import BATCH_SETTINGS, provider_kwargs, scheduler_options_setting, workers_fit
+from .batch import BATCH_SETTINGS, accelerators_match_gpus, provider_kwargs, scheduler_options_setting, workers_fit
 
 #: Chunk resources that have their own keys, so select_options must not repeat them.
 OWN_KEYS = {"ncpus": "cores_per_node", "ngpus": "gpus_per_node", "mem": "mem_per_node"}
@@ -41,6 +41,7 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
             yield (f"select_options: mpiprocs={extra['mpiprocs']} x ompthreads={threads} need "
                    f"{int(extra['mpiprocs']) * threads} cores, more than cores_per_node ({cores})")
     yield from workers_fit(options)
+    yield from accelerators_match_gpus(options)
 
 
 def select_chunk(resource: ResolvedResource) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from chiltepin.plugins import Bool, ResolvedResource, ResourceProvider, Setting, Str
 
 from . import walltime
-from .batch import BATCH_SETTINGS, provider_kwargs, scheduler_options_setting, workers_fit
+from .batch import BATCH_SETTINGS, accelerators_match_gpus, provider_kwargs, scheduler_options_setting, workers_fit
 
 SETTINGS: tuple[Setting, ...] = BATCH_SETTINGS + (
     Setting("exclusive", Bool(), True, "Ask for whole nodes (--exclusive). Without it, and without "
@@ -29,6 +29,7 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
         yield (f"queue: on Slurm 'queue' sets the QOS (as in chiltepin 0.1) and conflicts with qos ({qos!r}); "
                f"set only qos (use partition for the partition)")
     yield from workers_fit(options)
+    yield from accelerators_match_gpus(options)
 
 
 def build(resource: ResolvedResource, launcher: Any) -> Any:
