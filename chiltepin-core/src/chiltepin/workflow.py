@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import _standby
+from ._resubmit import LostBlockRetries
 from ._runtime import parsl_kernel_loaded, state
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
@@ -136,7 +137,7 @@ class Workflow:
         kwargs: dict[str, Any] = {
             "executors": executors, "run_dir": opts["run_dir"], "retries": opts["retries"],
             "strategy_period": opts["strategy_period"], "max_idletime": opts["max_idletime"],
-            "usage_tracking": opts["usage_tracking"],
+            "usage_tracking": opts["usage_tracking"], "retry_handler": LostBlockRetries(),
         }
         checkpoint: dict[str, Any] = {"checkpoint_mode": opts["checkpoint_mode"],
                                       "checkpoint_period": opts["checkpoint_period"]}

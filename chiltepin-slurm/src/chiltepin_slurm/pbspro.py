@@ -9,7 +9,15 @@ from typing import Any
 from chiltepin.plugins import ResolvedResource, ResourceProvider, Setting, Str
 
 from . import walltime
-from .batch import BATCH_SETTINGS, accelerators_match_gpus, provider_kwargs, scheduler_options_setting, workers_fit
+from .batch import (
+    BATCH_SETTINGS,
+    accelerators_match_gpus,
+    drain_period,
+    margin_fits,
+    provider_kwargs,
+    scheduler_options_setting,
+    workers_fit,
+)
 
 #: Chunk resources that have their own keys, so select_options must not repeat them.
 OWN_KEYS = {"ncpus": "cores_per_node", "ngpus": "gpus_per_node", "mem": "mem_per_node"}
@@ -42,6 +50,7 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
                    f"{int(extra['mpiprocs']) * threads} cores, more than cores_per_node ({cores})")
     yield from workers_fit(options)
     yield from accelerators_match_gpus(options)
+    yield from margin_fits(options)
 
 
 def select_chunk(resource: ResolvedResource) -> str:
@@ -67,5 +76,5 @@ def build(resource: ResolvedResource, launcher: Any) -> Any:
 
 
 PBSPRO = ResourceProvider(
-    name="pbspro", build=build, settings=SETTINGS, default_launcher="mpiexec", check=check,
+    name="pbspro", build=build, settings=SETTINGS, default_launcher="mpiexec", check=check, drain_period=drain_period,
     description="Run blocks as PBS Pro batch jobs (qsub, qstat, qdel).")

@@ -8,7 +8,15 @@ from typing import Any
 from chiltepin.plugins import Bool, ResolvedResource, ResourceProvider, Setting, Str
 
 from . import walltime
-from .batch import BATCH_SETTINGS, accelerators_match_gpus, provider_kwargs, scheduler_options_setting, workers_fit
+from .batch import (
+    BATCH_SETTINGS,
+    accelerators_match_gpus,
+    drain_period,
+    margin_fits,
+    provider_kwargs,
+    scheduler_options_setting,
+    workers_fit,
+)
 
 SETTINGS: tuple[Setting, ...] = BATCH_SETTINGS + (
     Setting("exclusive", Bool(), True, "Ask for whole nodes (--exclusive). Without it, and without "
@@ -30,6 +38,7 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
                f"set only qos (use partition for the partition)")
     yield from workers_fit(options)
     yield from accelerators_match_gpus(options)
+    yield from margin_fits(options)
 
 
 def build(resource: ResolvedResource, launcher: Any) -> Any:
@@ -51,5 +60,5 @@ def build(resource: ResolvedResource, launcher: Any) -> Any:
 
 
 SLURM = ResourceProvider(
-    name="slurm", build=build, settings=SETTINGS, default_launcher="srun", check=check,
+    name="slurm", build=build, settings=SETTINGS, default_launcher="srun", check=check, drain_period=drain_period,
     description="Run blocks as Slurm batch jobs (sbatch, squeue, scancel).")

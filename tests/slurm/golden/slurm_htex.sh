@@ -30,7 +30,7 @@ SCRIPT_DIR="/HOME/runinfo/<run>/submit_scripts"
 [[ -d $SCRIPT_DIR ]] || SCRIPT_DIR=""
 
 cat << SLURM_EOF > ${SCRIPT_DIR:+$SCRIPT_DIR/}cmd_$SLURM_JOB_NAME.sh
-process_worker_pool.py  --max_workers_per_node=4 -a 127.0.0.1 -p 0 -c 1.0 -m None --poll 10 --port=<port> --cert_dir /HOME/runinfo/<run>/hpc/certificates --logdir=/HOME/runinfo/<run>/hpc --logconf=None --block_id=0 --hb_period=30  --hb_threshold=120 --drain_period=None --cpu-affinity none  --mpi-launcher=mpiexec --available-accelerators 
+process_worker_pool.py  --max_workers_per_node=4 -a 127.0.0.1 -p 0 -c 1.0 -m None --poll 10 --port=<port> --cert_dir /HOME/runinfo/<run>/hpc/certificates --logdir=/HOME/runinfo/<run>/hpc --logconf=None --block_id=0 --hb_period=30  --hb_threshold=120 --drain_period=4860 --cpu-affinity none  --mpi-launcher=mpiexec --available-accelerators 
 SLURM_EOF
 chmod a+x ${SCRIPT_DIR:+$SCRIPT_DIR/}cmd_$SLURM_JOB_NAME.sh
 

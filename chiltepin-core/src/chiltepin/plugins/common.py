@@ -91,6 +91,11 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
         "heartbeat_period": resource.get("heartbeat_period", 30),
         "heartbeat_threshold": resource.get("heartbeat_threshold", 120),
     }
+    if resource.provider is not None:
+        from .manager import get_plugin_manager
+
+        drain = get_plugin_manager().lookup("resource_providers", resource.provider).drain_period
+        kwargs["drain_period"] = drain(resource) if drain else None
     from .._standby import take
 
     interchange = take(resource.name, "interchange")
