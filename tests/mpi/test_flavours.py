@@ -86,3 +86,11 @@ def test_a_missing_mpiexec_names_the_environment_and_the_settings(tmp_path):
 def test_every_flavour_has_its_launcher():
     assert {f.launcher for f in flavours.FLAVOURS} <= set(OWN_LAUNCHERS)
     assert DETECT in OWN_LAUNCHERS
+
+
+def test_an_mpiexec_that_cannot_run_names_the_reason(tmp_path):
+    program = tmp_path / "mpiexec"
+    program.write_text("not a program\n")
+    with pytest.raises(MPIFlavourError, match=r"resource 'sim': cannot run '.*mpiexec --version' \(Permission denied\); "
+                                              r"set sim.mpi_launcher"):
+        detect(str(program), "sim")

@@ -72,6 +72,8 @@ def detect(command: str, resource: str | None) -> str:
         raise MPIFlavourError(
             f"{where}: there is no '{command}' on the worker's PATH (after {key}.environment); "
             f"load an MPI in {key}.environment, set {key}.mpi_command, or {_fix(key)}") from None
+    except OSError as exc:
+        raise MPIFlavourError(f"{where}: cannot run '{command} --version' ({exc.strerror}); {_fix(key)}") from None
     except subprocess.TimeoutExpired:
         raise MPIFlavourError(f"{where}: '{command} --version' did not finish in {VERSION_TIMEOUT} s; "
                               f"{_fix(key)}") from None
