@@ -9,11 +9,12 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from ._resubmit import LostBlockRetries
 from ._runtime import parsl_kernel_loaded, state
 from ._startup.standby import Startup
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
-from .errors import WorkflowError
+from .errors import ConfigError, WorkflowError, did_you_mean
 from .plugins.manager import get_plugin_manager
 from .plugins.records import ResolvedResource
 
@@ -155,7 +156,7 @@ class Workflow:
         kwargs: dict[str, Any] = {
             "executors": executors, "run_dir": opts["run_dir"], "retries": opts["retries"],
             "strategy_period": opts["strategy_period"], "max_idletime": opts["max_idletime"],
-            "usage_tracking": opts["usage_tracking"],
+            "usage_tracking": opts["usage_tracking"], "retry_handler": LostBlockRetries(),
         }
         checkpoint: dict[str, Any] = {"checkpoint_mode": opts["checkpoint_mode"],
                                       "checkpoint_period": opts["checkpoint_period"]}
@@ -208,6 +209,20 @@ class Workflow:
     def checkpoint(self) -> None:
         """Write a checkpoint now (checkpoint_mode 'manual')."""
         self._running_dfk().checkpoint()
+
+    def job_script(self, name: str) -> str:
+        """The batch script a block of resource ``name`` would submit, without submitting anything
+        (as dask-jobqueue's ``cluster.job_script()``); see :mod:`chiltepin.job_script` for the
+        placeholders that stand for run-specific values."""
+        from .job_script import job_script
+
+        manager = get_plugin_manager()
+        resources = self.resources or resolve_all(self.document, manager, [name] if name in self.document.resources
+                                                  else None)
+        if name not in resources:
+            raise ConfigError(f"no resource named '{name}' in the configuration"
+                              f"{did_you_mean(name, list(resources))}")
+        return job_script(resources[name], manager, self.options["run_dir"])
 
 
 def _finish_launches(dfk: Any) -> None:

@@ -26,9 +26,10 @@ MPI_SETTINGS: tuple[Setting, ...] = (
             "MPI tasks run at once per block (Parsl's max_workers_per_block). Each task takes at least "
             "one node, so at most nodes_per_block; on localhost, the tasks share this machine."),
     Setting("mpi_launcher", Str(), None,
-            "MPI launcher whose command tasks get as $PARSL_MPI_PREFIX: srun, mpiexec (MPICH/Hydra, Intel "
-            "MPI), mpiexec-openmpi, aprun, or one a plugin adds. Default: srun on provider slurm, mpiexec "
-            "elsewhere."),
+            "MPI launcher whose command tasks get as $PARSL_MPI_PREFIX: srun, mpiexec (the worker's mpiexec, "
+            "its flavour detected from 'mpiexec --version'), a flavour named outright (mpiexec-openmpi, "
+            "mpiexec-mpich, mpiexec-intel, mpiexec-mvapich), aprun, or one a plugin adds. Default: srun on "
+            "provider slurm, mpiexec elsewhere."),
     Setting("mpi_command", Str(), None,
             "Program that replaces the launcher's own at the start of $PARSL_MPI_PREFIX, e.g. "
             "mpiexec.mpich or /opt/openmpi/bin/mpirun (default: the launcher's, on PATH)."),

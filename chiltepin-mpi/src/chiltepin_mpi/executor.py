@@ -78,6 +78,7 @@ class ChiltepinMPIExecutor(MPIExecutor):
         context = {
             "resource_spec": {**others, **parsl_spec},
             "task_executor": {"f": "chiltepin_mpi.worker.execute",
-                              "k": {"launcher": self.chiltepin_launcher, "spec": spec, "command": self.mpi_command}},
+                              "k": {"launcher": self.chiltepin_launcher, "spec": spec, "command": self.mpi_command,
+                                    "resource": self.label}},
         }
         return self.submit_payload(context, buffer)

@@ -38,7 +38,8 @@ KNOWN_PROVIDERS: dict[str, dict[str, str]] = {
     "resource_providers": {"slurm": "chiltepin-slurm", "pbspro": "chiltepin-slurm"},
     "launchers": {"srun": "chiltepin-slurm", "mpiexec": "chiltepin-slurm"},
     "mpi_launchers": {"srun": "chiltepin-mpi", "mpiexec": "chiltepin-mpi",
-                      "mpiexec-openmpi": "chiltepin-mpi", "aprun": "chiltepin-mpi"},
+                      "mpiexec-openmpi": "chiltepin-mpi", "mpiexec-mpich": "chiltepin-mpi",
+                      "mpiexec-intel": "chiltepin-mpi", "mpiexec-mvapich": "chiltepin-mpi", "aprun": "chiltepin-mpi"},
     "executor_backends": {"mpi": "chiltepin-mpi", "globus-compute": "chiltepin-globus"},
     "transfer_providers": {"globus": "chiltepin-globus"},
 }

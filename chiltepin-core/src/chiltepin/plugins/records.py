@@ -54,6 +54,9 @@ class ResourceProvider:
     when the resource's launcher builds none).
     ``default_launcher`` names the launcher used when the resource names none. ``check(options)``
     returns cross-key problems as ``"key: what is wrong"`` texts (core adds the resource name).
+    ``drain_period(resource)``, for providers whose blocks end at a walltime, gives the seconds
+    after a block's workers start when they stop taking new tasks (Parsl's ``drain_period``),
+    or None for never.
     """
 
     name: str
@@ -62,6 +65,7 @@ class ResourceProvider:
     default_launcher: str | None = "single-node"
     description: str = ""
     check: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
+    drain_period: Callable[[ResolvedResource], int | None] | None = None
 
 
 @dataclass(frozen=True)
