@@ -43,6 +43,7 @@ class Workflow:
         self.resources: dict[str, ResolvedResource] = {}
         self.dfk: Any = None
         self._remove_log_handler: Any = None
+        self._observer: Any = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -79,6 +80,9 @@ class Workflow:
                 raise
             _standby.release(keep_taken=True)
             self.resources = resources
+            from .runs.observe import start_observing
+
+            self._observer = start_observing(self.dfk, resources, self.options)
             state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]))
             _active = self
         return self
@@ -102,7 +106,7 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            for step in (_standby.stop_unfed, self._detach_log_handler):
+            for step in (self._stop_observing, _standby.stop_unfed, self._detach_log_handler):
                 try:
                     step()
                 except Exception as exc:
@@ -110,6 +114,11 @@ class Workflow:
         if errors:
             raise WorkflowError(f"workflow cleanup failed: {errors[0]!r}"
                                 + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")) from errors[0]
+
+    def _stop_observing(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
 
     def _detach_log_handler(self) -> None:
         remove, self._remove_log_handler = self._remove_log_handler, None
@@ -144,6 +153,10 @@ class Workflow:
             from parsl.utils import get_all_checkpoints
 
             checkpoint["checkpoint_files"] = get_all_checkpoints(opts["run_dir"])
+        if opts["monitoring"]:
+            from .runs.observe import monitoring_hub
+
+            kwargs["monitoring"] = monitoring_hub(opts)
         parameters = inspect.signature(Config).parameters
         if "dependency_resolver" in parameters:
             # Futures inside lists, tuples and dicts are dependencies too (``reduce(futures)``).

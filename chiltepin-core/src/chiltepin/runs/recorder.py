@@ -1,0 +1,408 @@
+"""Record a running workflow into its run database, off the task submission path.
+
+The recorder wraps three things of one DataFlowKernel at the instance level: its state-change
+funnel (``_update_task_state``), its executor-future callback (``handle_exec_update``) and the
+``submit`` of executors whose workers run chiltepin (HTEX and thread pools), so each attempt
+reports where and when it ran (:mod:`chiltepin.runs.worker`). On the calling thread each hook
+only puts a tuple on a queue; a writer thread turns them into SQL, polls the executors' block
+tables, and keeps per-resource counts for the live progress display. What a task record holds is
+copied when the state changes, so nothing depends on Parsl keeping finished records.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import queue
+import socket
+import threading
+import time
+import weakref
+from collections import Counter
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import Any
+
+from .. import __version__
+from .schema import DB_NAME, STATE_GROUPS, open_for_writing
+from .worker import Observed, Outcome
+
+logger = logging.getLogger(__name__)
+
+#: Parsl's task state names -> the recorded ones (see schema.STATE_GROUPS).
+PARSL_STATES = {"unsched": "pending", "pending": "pending", "launched": "launched", "running": "running",
+                "running_ended": "running", "joining": "joining", "exec_done": "done", "memo_done": "cached",
+                "failed": "failed", "dep_fail": "dep_fail", "fail_retryable": "retrying"}
+FINAL = frozenset({"done", "cached", "failed", "dep_fail"})
+INTERNAL_EXECUTOR = "_parsl_internal"
+#: How join tasks' resource (Parsl's internal executor, in the workflow process) is recorded;
+#: ``workflow`` is a reserved key in the configuration, so no resource has this name.
+WORKFLOW_RESOURCE = "workflow"
+MESSAGE_LIMIT = 4000
+
+_NEW, _STATE, _ATTEMPT, _FINAL_ERROR = range(4)
+
+
+def _path(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, tuple):  # Parsl's (path, mode) form
+        value = value[0]
+    return os.fspath(value) if isinstance(value, (str, os.PathLike)) else str(value)
+
+
+def describe_error(exc: BaseException) -> tuple[str, str, int | None, str | None]:
+    """(type, message, exit code, host) of a task failure."""
+    code = getattr(exc, "exitcode", None)
+    host = getattr(exc, "hostname", None)
+    return (type(exc).__name__, str(exc)[:MESSAGE_LIMIT], code if isinstance(code, int) else None,
+            host if isinstance(host, str) else None)
+
+
+class Recorder:
+    """Records one DataFlowKernel's run into ``<dfk.run_dir>/chiltepin.db`` (or only counts, for
+    the progress display, when ``write_db`` is false)."""
+
+    def __init__(self, dfk: Any, resources: Mapping[str, Any], *, write_db: bool = True,
+                 poll_period: float = 1.0):
+        self.dfk = dfk
+        self.path = os.path.join(dfk.run_dir, DB_NAME) if write_db else None
+        self.resources = {name: (r.backend, r.provider) for name, r in resources.items()}
+        self.poll_period = poll_period
+        self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._task_group: dict[int, tuple[str, str]] = {}
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._blocks: dict[tuple[str, str], tuple[str | None, str]] = {}
+        self._block_hosts: dict[tuple[str, str], str] = {}
+        self._observed: weakref.WeakKeyDictionary[Any, Observed] = weakref.WeakKeyDictionary()
+        self._wrapped: list[tuple[Any, str]] = []
+        self.started = time.time()
+        self.host = socket.gethostname()
+        self.ended: float | None = None
+
+    # -- attaching to Parsl ------------------------------------------------------------------
+
+    def start(self) -> Recorder:
+        """Open the database, start the writer and hook into the DataFlowKernel."""
+        db = open_for_writing(self.path) if self.path else None
+        if db is not None:
+            self._write_header(db)
+        self._thread = threading.Thread(target=self._write_loop, args=(db,), name="chiltepin-run-recorder",
+                                        daemon=True)
+        self._thread.start()
+        self._hook(self.dfk, "_update_task_state", self._state_hook)
+        self._hook(self.dfk, "handle_exec_update", self._exec_update_hook)
+        from parsl.executors import HighThroughputExecutor, ThreadPoolExecutor
+
+        for label, executor in self.dfk.executors.items():
+            if label != INTERNAL_EXECUTOR and isinstance(executor, (HighThroughputExecutor, ThreadPoolExecutor)):
+                self._hook(executor, "submit", self._submit_hook)
+        return self
+
+    def _hook(self, obj: Any, name: str, make: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
+        setattr(obj, name, make(getattr(obj, name)))
+        self._wrapped.append((obj, name))
+
+    def _state_hook(self, original: Callable[..., None]) -> Callable[..., None]:
+        put, now, names = self._queue.put, time.time, PARSL_STATES
+
+        @functools.wraps(original)
+        def update_task_state(task_record: Any, new_state: Any) -> None:
+            original(task_record, new_state)
+            state = names.get(new_state.name, new_state.name)
+            tid = task_record["id"]
+            if state == "pending" and task_record["try_id"] == 0:
+                put((_NEW, tid, now(), *self._describe_task(task_record)))
+                return
+            put((_STATE, tid, state, now(), task_record["try_id"]))
+            if state == "failed" or state == "dep_fail":
+                put((_FINAL_ERROR, tid, task_record["app_fu"]))
+
+        return update_task_state
+
+    @staticmethod
+    def _describe_task(record: Any) -> tuple[Any, ...]:
+        from parsl.app.bash import remote_side_bash_executor
+
+        inner = getattr(record["func"], "__wrapped__", None)
+        is_bash = isinstance(inner, functools.partial) and inner.func is remote_side_bash_executor
+        kind = "join" if record["join"] else "bash" if is_bash else "python"
+        deps = []
+        for dep in record["depends"] or ():
+            try:
+                deps.append(int(dep.tid))
+            except Exception:  # a plain Future (not a task of this run) has no id
+                continue
+        kwargs = record["kwargs"]
+        executor = record["executor"]
+        return (record["func_name"], kind, WORKFLOW_RESOURCE if executor == INTERNAL_EXECUTOR else executor,
+                tuple(deps),
+                _path(kwargs.get("stdout")), _path(kwargs.get("stderr")))
+
+    def _exec_update_hook(self, original: Callable[..., None]) -> Callable[..., None]:
+        from parsl.app.errors import RemoteExceptionWrapper
+
+        put, now = self._queue.put, time.time
+
+        @functools.wraps(original)
+        def handle_exec_update(task_record: Any, future: Future[Any]) -> None:
+            outcome, error = None, None
+            exc = future.exception() if future.done() else None
+            if exc is not None:
+                error = describe_error(exc)
+            else:
+                result = future.result()
+                if isinstance(result, Outcome):
+                    outcome = (result.host, result.pid, result.block, result.started, result.ended)
+                    future = Future()
+                    future.set_result(result.value)
+                    result = result.value
+                if isinstance(result, RemoteExceptionWrapper):
+                    error = describe_error(result.e_value)
+            put((_ATTEMPT, task_record["id"], task_record["try_id"], now(), outcome, error))
+            original(task_record, future)
+
+        return handle_exec_update
+
+    def _submit_hook(self, original: Callable[..., Future[Any]]) -> Callable[..., Future[Any]]:
+        observed = self._observed
+
+        @functools.wraps(original)
+        def submit(func: Any, resource_specification: Any, *args: Any, **kwargs: Any) -> Future[Any]:
+            wrapper = observed.get(func)
+            if wrapper is None:
+                wrapper = observed[func] = Observed(func)
+            return original(wrapper, resource_specification, *args, **kwargs)
+
+        return submit
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Unhook, write what is queued and the run's end, and close the database."""
+        for obj, name in reversed(self._wrapped):
+            obj.__dict__.pop(name, None)
+        self._wrapped.clear()
+        self.ended = time.time()
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                logger.warning("the run recorder did not finish writing within %.0f s", timeout)
+
+    # -- what the progress display reads -------------------------------------------------------
+
+    def snapshot(self) -> tuple[dict[str, dict[str, int]], list[tuple[str, str, str | None, str]]]:
+        """Task counts per resource and group, and (resource, block, job id, state) per block."""
+        with self._lock:
+            counts: dict[str, dict[str, int]] = {}
+            for (resource, group), n in self._counts.items():
+                counts.setdefault(resource, {})[group] = n
+            blocks = [(r, b, job, st) for (r, b), (job, st) in sorted(self._blocks.items())]
+        return counts, blocks
+
+    # -- the writer thread ---------------------------------------------------------------------
+
+    def _write_header(self, db: Any) -> None:
+        meta = {"run_id": self.dfk.run_id, "run_dir": os.path.abspath(self.dfk.run_dir), "started": self.started,
+                "chiltepin_version": __version__, "host": self.host, "cwd": os.getcwd(), "pid": os.getpid(),
+                "state": "running"}
+        with db:
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
+            db.executemany("INSERT OR REPLACE INTO resources VALUES (?, ?, ?)",
+                           [(name, b, p) for name, (b, p) in self.resources.items()])
+
+    def _write_loop(self, db: Any) -> None:
+        next_poll = 0.0
+        try:
+            while True:
+                stopping = self._stop.is_set()
+                batch = self._drain()
+                now = time.monotonic()
+                polls = stopping or now >= next_poll
+                if batch or polls:
+                    self._apply(db, batch, poll=polls)
+                    if polls:
+                        next_poll = now + self.poll_period
+                if stopping and not batch:
+                    break
+            if db is not None:
+                with db:
+                    db.execute("BEGIN")
+                    db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                   [("state", "finished"), ("ended", str(self.ended or time.time()))])
+        except Exception:
+            logger.exception("the run recorder failed; the run database is incomplete")
+        finally:
+            if db is not None:
+                db.close()
+
+    def _drain(self, limit: int = 20000) -> list[tuple[Any, ...]]:
+        try:
+            batch = [self._queue.get(timeout=0.2)]
+        except queue.Empty:
+            return []
+        get = self._queue.get_nowait
+        try:
+            while len(batch) < limit:
+                batch.append(get())
+        except queue.Empty:
+            pass
+        return batch
+
+    def _apply(self, db: Any, batch: list[tuple[Any, ...]], poll: bool) -> None:
+        sql = _Statements()
+        with self._lock:
+            for item in batch:
+                kind = item[0]
+                if kind == _NEW:
+                    self._new_task(sql, *item[1:])
+                elif kind == _STATE:
+                    self._state(sql, *item[1:])
+                elif kind == _ATTEMPT:
+                    self._attempt(sql, *item[1:])
+                else:
+                    self._final_error(sql, *item[1:])
+            if poll:
+                self._poll_blocks(sql)
+        if db is not None and sql:
+            sql.run(db)
+
+    def _count(self, tid: int, resource: str, state: str) -> None:
+        group = STATE_GROUPS.get(state, "running")
+        old = self._task_group.get(tid)
+        if old is not None:
+            self._counts[old] -= 1
+        self._task_group[tid] = (resource, group)
+        self._counts[(resource, group)] += 1
+
+    def _new_task(self, sql: _Statements, tid: int, t: float, name: str, kind: str, resource: str,
+                  deps: tuple[int, ...], stdout: str | None, stderr: str | None) -> None:
+        self._count(tid, resource, "pending")
+        sql.add("INSERT OR REPLACE INTO tasks (id, name, kind, resource, state, submitted, stdout, stderr) "
+                "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)", (tid, name, kind, resource, t, stdout, stderr))
+        sql.add("INSERT INTO task_events VALUES (?, 0, 'pending', ?)", (tid, t))
+        for dep in deps:
+            sql.add("INSERT OR IGNORE INTO dependencies VALUES (?, ?)", (tid, dep))
+
+    def _state(self, sql: _Statements, tid: int, state: str, t: float, attempt: int) -> None:
+        known = self._task_group.get(tid)
+        resource = known[0] if known else ""
+        self._count(tid, resource, state)
+        sql.add("INSERT INTO task_events VALUES (?, ?, ?, ?)", (tid, attempt, state, t))
+        if state == "launched":
+            sql.add("INSERT OR REPLACE INTO attempts (task_id, attempt, resource, state, launched) "
+                    "VALUES (?, ?, ?, 'launched', ?)", (tid, attempt, resource, t))
+            sql.add("UPDATE tasks SET state = ?, launched = ?, attempts = ? WHERE id = ?", (state, t, attempt + 1, tid))
+        elif state in FINAL:
+            sql.add("UPDATE tasks SET state = ?, ended = coalesce(ended, ?) WHERE id = ?", (state, t, tid))
+            sql.add("UPDATE attempts SET state = ? WHERE task_id = ? AND attempt = ?", (state, tid, attempt))
+        else:
+            sql.add("UPDATE tasks SET state = ? WHERE id = ?", (state, tid))
+            if state == "retrying":
+                sql.add("UPDATE attempts SET state = 'failed' WHERE task_id = ? AND attempt = ?", (tid, attempt))
+
+    def _attempt(self, sql: _Statements, tid: int, attempt: int, t: float, outcome: tuple[Any, ...] | None,
+                 error: tuple[str, str, int | None, str | None] | None) -> None:
+        known = self._task_group.get(tid)
+        resource = known[0] if known else ""
+        if outcome is not None:
+            host, pid, block, started, ended = outcome
+            job = self._job_id(resource, block)
+            if block is not None:
+                self._block_hosts[(resource, block)] = host
+                sql.add("UPDATE blocks SET host = coalesce(host, ?) WHERE resource = ? AND block = ?",
+                        (host, resource, block))
+            sql.add("INSERT INTO task_events VALUES (?, ?, 'running', ?)", (tid, attempt, started))
+            sql.add("UPDATE attempts SET host = ?, pid = ?, block = ?, job_id = ?, started = ?, ended = ? "
+                    "WHERE task_id = ? AND attempt = ?", (host, pid, block, job, started, ended, tid, attempt))
+            sql.add("UPDATE tasks SET host = ?, block = ?, job_id = ?, started = ?, ended = ? WHERE id = ?",
+                    (host, block, job, started, ended, tid))
+        elif resource == WORKFLOW_RESOURCE:  # a join task's body ran in this process since its launch
+            sql.add("UPDATE attempts SET started = launched, ended = ?, host = ? WHERE task_id = ? AND attempt = ?",
+                    (t, self.host, tid, attempt))
+            sql.add("UPDATE tasks SET started = launched, host = ? WHERE id = ?", (self.host, tid))
+        else:  # no report from a worker: another kind of executor, or a lost attempt
+            sql.add("UPDATE attempts SET ended = ? WHERE task_id = ? AND attempt = ?", (t, tid, attempt))
+        if error is not None:
+            etype, message, code, host = error
+            lost = self._lost_block(resource, host) if host is not None else None
+            sql.add("UPDATE attempts SET error_type = ?, error_message = ?, exit_code = ?, lost_block = ?, "
+                    "host = coalesce(host, ?) WHERE task_id = ? AND attempt = ?",
+                    (etype, message, code, lost, host, tid, attempt))
+
+    def _final_error(self, sql: _Statements, tid: int, app_future: Future[Any]) -> None:
+        try:
+            exc = app_future.exception(timeout=5)
+        except Exception:  # not set in time, or cancelled
+            return
+        if exc is not None:
+            etype, message, code, _ = describe_error(exc)
+            sql.add("UPDATE tasks SET error_type = ?, error_message = ?, exit_code = ? WHERE id = ?",
+                    (etype, message, code, tid))
+
+    def _job_id(self, resource: str, block: str | None) -> str | None:
+        if block is None:
+            return None
+        executor = self.dfk.executors.get(resource)
+        job = getattr(executor, "blocks_to_job_id", {}).get(block)
+        return str(job) if job is not None else None
+
+    def _lost_block(self, resource: str, host: str) -> str | None:
+        blocks = [b for (r, b), h in self._block_hosts.items() if r == resource and h == host]
+        return blocks[0] if len(blocks) == 1 else None
+
+    def _poll_blocks(self, sql: _Statements) -> None:
+        now = time.time()
+        for label in self.resources:
+            executor = self.dfk.executors.get(label)
+            try:
+                statuses = dict(getattr(executor, "status_facade", None) or {})
+                jobs = dict(getattr(executor, "blocks_to_job_id", None) or {})
+            except Exception:  # an executor without block tables, or one shutting down
+                continue
+            for block, status in statuses.items():
+                block = str(block)
+                state = status.state.name.lower()
+                job = jobs.get(block)
+                job = str(job) if job is not None else None
+                if self._blocks.get((label, block)) == (job, state):
+                    continue
+                first = (label, block) not in self._blocks
+                self._blocks[(label, block)] = (job, state)
+                sql.add("INSERT INTO blocks (resource, block, job_id, state, started, updated) "
+                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (resource, block) DO UPDATE SET "
+                        "job_id = excluded.job_id, state = excluded.state, updated = excluded.updated",
+                        (label, block, job, state, now if first else None, now))
+                sql.add("INSERT INTO block_events VALUES (?, ?, ?, ?, ?)", (label, block, job, state, now))
+
+
+class _Statements:
+    """SQL of one batch in order; consecutive rows of one statement go to one executemany, and the
+    event inserts (whose order does not matter) are gathered at the end."""
+
+    UNORDERED = ("INSERT INTO task_events", "INSERT INTO block_events")
+
+    def __init__(self) -> None:
+        self.ordered: list[tuple[str, list[tuple[Any, ...]]]] = []
+        self.unordered: dict[str, list[tuple[Any, ...]]] = {}
+
+    def add(self, statement: str, row: tuple[Any, ...]) -> None:
+        if statement.startswith(self.UNORDERED):
+            self.unordered.setdefault(statement, []).append(row)
+        elif self.ordered and self.ordered[-1][0] == statement:
+            self.ordered[-1][1].append(row)
+        else:
+            self.ordered.append((statement, [row]))
+
+    def __bool__(self) -> bool:
+        return bool(self.ordered or self.unordered)
+
+    def run(self, db: Any) -> None:
+        with db:
+            db.execute("BEGIN")
+            for statement, rows in [*self.ordered, *self.unordered.items()]:
+                db.executemany(statement, rows)
