@@ -27,7 +27,8 @@ def summary_view(run: Run) -> Any:
     from rich.text import Text
 
     info = run.info()
-    totals = run.totals()
+    counts = run.counts()
+    totals = run.totals(counts)
     head = Text()
     head.append(f"Run {info['name']}", style="bold")
     head.append(f" ({info['state']})  {info['run_dir']}\n")
@@ -37,7 +38,7 @@ def summary_view(run: Run) -> Any:
     for column in ("resource", "task", *GROUPS):
         tasks.add_column(column, justify="right" if column in GROUPS else "left")
     rows: dict[tuple[str, str], dict[str, int]] = {}
-    for c in run.counts():
+    for c in counts:
         row = rows.setdefault((c["resource"] or "-", c["name"]), dict.fromkeys(GROUPS, 0))
         row[STATE_GROUPS.get(c["state"], "running")] += c["count"]
     for (resource, name), row in rows.items():

@@ -101,11 +101,11 @@ class Run:
                                "GROUP BY resource, name, state ORDER BY resource, name, state")
         return [{"resource": r["resource"], "name": r["name"], "state": r["state"], "count": r["n"]} for r in rows]
 
-    def totals(self) -> dict[str, int]:
+    def totals(self, counts: list[dict[str, Any]] | None = None) -> dict[str, int]:
         """Tasks per summary group (pending, running, done, failed) over the whole run."""
         out = {"pending": 0, "running": 0, "done": 0, "failed": 0}
-        for row in self.db.execute("SELECT state, count(*) FROM tasks GROUP BY state"):
-            out[STATE_GROUPS.get(row[0], "running")] += row[1]
+        for row in self.counts() if counts is None else counts:
+            out[STATE_GROUPS.get(row["state"], "running")] += row["count"]
         return out
 
     def tasks(self, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
@@ -149,7 +149,8 @@ class Run:
 
     def status(self, *, tasks: bool = False, failed: bool = False) -> dict[str, Any]:
         """What ``chiltepin status --json`` prints (see status.schema.json)."""
-        out: dict[str, Any] = {"run": self.info(), "totals": self.totals(), "counts": self.counts(),
+        counts = self.counts()
+        out: dict[str, Any] = {"run": self.info(), "totals": self.totals(counts), "counts": counts,
                                "blocks": self.blocks()}
         if tasks:
             out["tasks"] = self.tasks()

@@ -41,7 +41,7 @@ INTERNAL_EXECUTOR = "_parsl_internal"
 WORKFLOW_RESOURCE = "workflow"
 MESSAGE_LIMIT = 4000
 
-_NEW, _STATE, _ATTEMPT, _FINAL_ERROR = range(4)
+_NEW, _STATE, _ATTEMPT, _FINAL_ERROR, _JOINS = range(5)
 
 
 def _path(value: Any) -> str | None:
@@ -50,6 +50,14 @@ def _path(value: Any) -> str | None:
     if isinstance(value, tuple):  # Parsl's (path, mode) form
         value = value[0]
     return os.fspath(value) if isinstance(value, (str, os.PathLike)) else str(value)
+
+
+def _task_ids(futures: Any) -> tuple[int, ...]:
+    """Task ids of the AppFutures among ``futures`` (one future or a list; plain Futures have none)."""
+    from parsl.dataflow.futures import AppFuture
+
+    items = futures if isinstance(futures, (list, tuple)) else [futures]
+    return tuple(f.tid for f in items if isinstance(f, AppFuture))
 
 
 def describe_error(exc: BaseException) -> tuple[str, str, int | None, str | None]:
@@ -119,6 +127,8 @@ class Recorder:
                 put((_NEW, tid, now(), *self._describe_task(task_record)))
                 return
             put((_STATE, tid, state, now(), task_record["try_id"]))
+            if state == "joining":  # the join task waits for the tasks its body launched
+                put((_JOINS, tid, _task_ids(task_record["joins"])))
             if state == "failed" or state == "dep_fail":
                 put((_FINAL_ERROR, tid, task_record["app_fu"]))
 
@@ -131,12 +141,7 @@ class Recorder:
         inner = getattr(record["func"], "__wrapped__", None)
         is_bash = isinstance(inner, functools.partial) and inner.func is remote_side_bash_executor
         kind = "join" if record["join"] else "bash" if is_bash else "python"
-        deps = []
-        for dep in record["depends"] or ():
-            try:
-                deps.append(int(dep.tid))
-            except Exception:  # a plain Future (not a task of this run) has no id
-                continue
+        deps = _task_ids(record["depends"])
         kwargs = record["kwargs"]
         executor = record["executor"]
         return (record["func_name"], kind, WORKFLOW_RESOURCE if executor == INTERNAL_EXECUTOR else executor,
@@ -264,6 +269,9 @@ class Recorder:
                     self._state(sql, *item[1:])
                 elif kind == _ATTEMPT:
                     self._attempt(sql, *item[1:])
+                elif kind == _JOINS:
+                    for dep in item[2]:
+                        sql.add("INSERT OR IGNORE INTO dependencies VALUES (?, ?)", (item[1], dep))
                 else:
                     self._final_error(sql, *item[1:])
             if poll:

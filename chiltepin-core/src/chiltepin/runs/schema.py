@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS blocks (
 CREATE TABLE IF NOT EXISTS block_events (resource TEXT NOT NULL, block TEXT NOT NULL, job_id TEXT, state TEXT,
     time REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS task_events_task ON task_events (task_id);
+CREATE INDEX IF NOT EXISTS tasks_summary ON tasks (resource, name, state);
 """
 
 
