@@ -17,28 +17,13 @@ DATA = Path(__file__).parent / "data"
 SCHEMA = Path(__import__("chiltepin.runs", fromlist=["x"]).__file__).parent / "status.schema.json"
 
 
-def load_recorded_run(root: Path) -> Path:
-    """The recorded run (tests/runs/data/recorded_run.sql) as root/runinfo/000, its working
-    directory moved to ``root`` (with the failed bash task's stderr file)."""
-    run_dir = root / "runinfo" / "000"
-    run_dir.mkdir(parents=True)
-    db = sqlite3.connect(run_dir / "chiltepin.db")
-    db.executescript((DATA / "recorded_run.sql").read_text())
-    db.execute("UPDATE meta SET value = ? WHERE key = 'cwd'", (str(root),))
-    db.execute("UPDATE meta SET value = ? WHERE key = 'run_dir'", (str(run_dir),))
-    db.commit()
-    db.close()
-    (root / "f.err").write_text("".join(f"line {i}\n" for i in range(1, 15)) + "bad\n")
-    return run_dir
-
-
 @pytest.fixture
-def recorded(tmp_path, monkeypatch):
+def recorded(recorded_run, tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("COLUMNS", "100")
     time.tzset()
     monkeypatch.chdir(tmp_path)
-    yield load_recorded_run(tmp_path)
+    yield recorded_run
     monkeypatch.undo()
     time.tzset()
 

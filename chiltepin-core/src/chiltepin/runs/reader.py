@@ -6,7 +6,6 @@ import os
 import re
 import time
 from collections import deque
-from collections.abc import Iterator
 from typing import Any
 
 from .schema import DB_NAME, STATE_GROUPS, RunDatabaseError, open_for_reading
@@ -108,14 +107,12 @@ class Run:
             out[STATE_GROUPS.get(row["state"], "running")] += row["count"]
         return out
 
-    def tasks(self, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        """Task rows (every column of the tasks table), by id."""
+    def tasks(self, where: str = "", params: tuple[Any, ...] = (), limit: int | None = None) -> list[dict[str, Any]]:
+        """Task rows (every column of the tasks table), by id; ``where`` is an SQL condition clause."""
         sql = f"SELECT {', '.join(TASK_COLUMNS)} FROM tasks {where} ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
         return [dict(r) for r in self.db.execute(sql, params)]
-
-    def iter_tasks(self) -> Iterator[dict[str, Any]]:
-        for row in self.db.execute(f"SELECT {', '.join(TASK_COLUMNS)} FROM tasks ORDER BY id"):
-            yield dict(row)
 
     def attempts(self, task_id: int | None = None) -> list[dict[str, Any]]:
         where, params = ("WHERE task_id = ?", (task_id,)) if task_id is not None else ("", ())

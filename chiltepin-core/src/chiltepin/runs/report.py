@@ -79,6 +79,18 @@ def failures_html(run: Run) -> str:
     return "\n".join(parts)
 
 
+def tasks_html(run: Run, limit: int = 5000) -> str:
+    """Every task (the first ``limit``) with its state, where and when it ran, and its logs."""
+    rows = [[t["id"], t["name"], t["state"], t["resource"], t["job_id"] or "-", t["attempts"], _when(t["started"]),
+             _when(t["ended"]), t["host"] or "-", t["stdout"] or "", t["stderr"] or ""]
+            for t in run.tasks(limit=limit)]
+    table = _table(["id", "task", "state", "resource", "job id", "tries", "start", "end", "host", "stdout", "stderr"],
+                   rows, numeric=frozenset({0, 5})).replace("<table>", "<table id='tasks'>", 1)
+    total = run.db.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    more = f"<p class='muted'>The first {limit} of {total} tasks.</p>" if total > limit else ""
+    return f"<details{' open' if total <= 200 else ''}><summary>{total} tasks</summary>{table}{more}</details>"
+
+
 def dag_html(run: Run) -> str:
     try:
         return f"<div class='dag'>{dag.svg(dag.build(run))}</div>"
@@ -102,6 +114,8 @@ def build(run: Run) -> str:
 {summary_html(run)}
 <h2>Timeline</h2>
 {figures}
+<h2>Tasks</h2>
+{tasks_html(run)}
 <h2>Failures</h2>
 {failures_html(run)}
 <h2>Task graph</h2>
