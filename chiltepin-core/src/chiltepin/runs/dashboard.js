@@ -1,6 +1,7 @@
 // The dashboard page's script: polls the JSON API and renders the runs, summary, tasks, charts and DAG.
 const state = {run: SELECTED, svgKey: null};
-const fmt = t => t ? new Date(t * 1000).toLocaleTimeString() : "-";
+const fmt = t => t ? new Date(t * 1000).toLocaleTimeString([], {hour12: false}) : "-";
+const base = p => p ? String(p).split("/").pop() : "";
 const esc = s => String(s ?? "").replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
 async function getJSON(url) { const r = await fetch(url); if (!r.ok) throw new Error(await r.text()); return r.json(); }
 function applyFilter() {
@@ -33,7 +34,8 @@ function renderTasks(tasks) {
     `<tr data-state="${esc(t.state)}"><td>${t.id}</td><td>${esc(t.name)}</td><td class="${esc(t.state)}">${esc(t.state)}</td>
      <td>${esc(t.resource)}</td><td>${esc(t.job_id ?? "-")}</td><td>${t.attempts}</td><td>${fmt(t.started)}</td>
      <td>${fmt(t.ended)}</td><td>${esc(t.host ?? "-")}</td>
-     <td title="${esc(t.error_message)}">${esc(t.error_type ?? "")}</td><td>${esc(t.stdout ?? "")}</td><td>${esc(t.stderr ?? "")}</td></tr>`).join("");
+     <td title="${esc(t.error_message)}">${esc(t.error_type ?? "")}</td><td title="${esc(t.stdout)}">${esc(base(t.stdout))}</td>
+     <td title="${esc(t.stderr)}">${esc(base(t.stderr))}</td></tr>`).join("");
   applyFilter();
 }
 async function refresh() {

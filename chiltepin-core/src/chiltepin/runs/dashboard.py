@@ -35,7 +35,7 @@ SECURITY = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>chiltepin dashboard</title>
 <style>{style}
-#layout {{ display: grid; grid-template-columns: 14em 1fr; gap: 2em; }}
+#layout {{ display: grid; grid-template-columns: 12em minmax(0, 1fr); gap: 2em; }}
 #runs {{ list-style: none; padding: 0; }} #runs a.current {{ font-weight: bold; }}
 #tasks {{ font-size: 0.9em; }} .running, .launched {{ color: #1565c0; }} .dep_fail {{ color: #ef6c00; }}
 #error {{ color: #c62828; }}
