@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -83,3 +85,25 @@ def test_a_file_that_is_not_a_database_is_one_line(tmp_path, capsys):
 def test_missing_directory_is_one_line(tmp_path, capsys):
     code, _, err = status(capsys, os.fspath(tmp_path / "nope"))
     assert code == 1 and err.startswith("chiltepin: error: ") and "no such directory" in err
+
+
+def test_watch_refreshes_until_the_run_finishes(recorded):
+    """--watch on a running run keeps refreshing; it ends by itself once the run is finished."""
+    db = sqlite3.connect(recorded / "chiltepin.db")
+    db.execute("UPDATE meta SET value = 'running' WHERE key = 'state'")
+    db.commit()
+    script = os.path.join(os.path.dirname(sys.executable), "chiltepin")
+    watch = subprocess.Popen([script, "status", "--watch", "--interval", "0.2", str(recorded)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3)
+        assert watch.poll() is None  # still watching a running run
+        db.execute("UPDATE meta SET value = 'finished' WHERE key = 'state'")
+        db.commit()
+        out, err = watch.communicate(timeout=60)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+        db.close()
+    assert watch.returncode == 0 and err == ""
+    assert "Run 000 (finished)" in out and "8 tasks" in out
