@@ -8,12 +8,10 @@ import time
 from collections import deque
 from typing import Any
 
-from .schema import DB_NAME, STATE_GROUPS, RunDatabaseError, open_for_reading
+from .schema import DB_NAME, STATE_GROUPS, TASK_COLUMNS, RunDatabaseError, open_for_reading
 
 DEFAULT_ROOT = "runinfo"
 _RUN_NAME = re.compile(r"^\d+$")
-TASK_COLUMNS = ("id", "name", "kind", "resource", "state", "attempts", "submitted", "launched", "started", "ended",
-                "block", "job_id", "host", "stdout", "stderr", "error_type", "error_message", "exit_code")
 
 
 def list_runs(root: str) -> list[str]:

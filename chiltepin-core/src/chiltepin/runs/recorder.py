@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from .. import __version__
-from .schema import DB_NAME, STATE_GROUPS, open_for_writing
+from .schema import ATTEMPT_COLUMNS, DB_NAME, STATE_GROUPS, TASK_COLUMNS, open_for_writing
 from .worker import Observed, Outcome
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,9 @@ WORKFLOW_RESOURCE = "workflow"
 MESSAGE_LIMIT = 4000
 
 _NEW, _STATE, _ATTEMPT, _FINAL_ERROR, _JOINS = range(5)
+TASKS_UPSERT = f"INSERT OR REPLACE INTO tasks ({', '.join(TASK_COLUMNS)}) VALUES ({', '.join('?' * len(TASK_COLUMNS))})"
+ATTEMPTS_UPSERT = (f"INSERT OR REPLACE INTO attempts ({', '.join(ATTEMPT_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * len(ATTEMPT_COLUMNS))})")
 
 
 def _path(value: Any) -> str | None:
@@ -86,6 +89,8 @@ class Recorder:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._blocks: dict[tuple[str, str], tuple[str | None, str]] = {}
         self._block_hosts: dict[tuple[str, str], str] = {}
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._attempt_rows: dict[tuple[int, int], dict[str, Any]] = {}
         self._observed: weakref.WeakKeyDictionary[Any, Observed] = weakref.WeakKeyDictionary()
         self._wrapped: list[tuple[Any, str]] = []
         self.started = time.time()
@@ -259,7 +264,7 @@ class Recorder:
         return batch
 
     def _apply(self, db: Any, batch: list[tuple[Any, ...]], poll: bool) -> None:
-        sql = _Statements()
+        sql = _Batch()
         with self._lock:
             for item in batch:
                 kind = item[0]
@@ -270,14 +275,17 @@ class Recorder:
                 elif kind == _ATTEMPT:
                     self._attempt(sql, *item[1:])
                 elif kind == _JOINS:
-                    for dep in item[2]:
-                        sql.add("INSERT OR IGNORE INTO dependencies VALUES (?, ?)", (item[1], dep))
+                    sql.dependencies += [(item[1], dep) for dep in item[2]]
                 else:
                     self._final_error(sql, *item[1:])
             if poll:
                 self._poll_blocks(sql)
-        if db is not None and sql:
-            sql.run(db)
+        if db is not None:
+            sql.write(db)
+        for tid in [tid for tid in sql.tasks if sql.tasks[tid]["state"] in FINAL]:
+            self._rows.pop(tid, None)
+        for key in [key for key, row in sql.attempts.items() if row["state"] in FINAL or row["state"] == "failed"]:
+            self._attempt_rows.pop(key, None)
 
     def _count(self, tid: int, resource: str, state: str) -> None:
         group = STATE_GROUPS.get(state, "running")
@@ -287,70 +295,90 @@ class Recorder:
         self._task_group[tid] = (resource, group)
         self._counts[(resource, group)] += 1
 
-    def _new_task(self, sql: _Statements, tid: int, t: float, name: str, kind: str, resource: str,
+    def _new_task(self, sql: _Batch, tid: int, t: float, name: str, kind: str, resource: str,
                   deps: tuple[int, ...], stdout: str | None, stderr: str | None) -> None:
         self._count(tid, resource, "pending")
-        sql.add("INSERT OR REPLACE INTO tasks (id, name, kind, resource, state, submitted, stdout, stderr) "
-                "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)", (tid, name, kind, resource, t, stdout, stderr))
-        sql.add("INSERT INTO task_events VALUES (?, 0, 'pending', ?)", (tid, t))
-        for dep in deps:
-            sql.add("INSERT OR IGNORE INTO dependencies VALUES (?, ?)", (tid, dep))
+        row = dict.fromkeys(TASK_COLUMNS)
+        row.update(id=tid, name=name, kind=kind, resource=resource, state="pending", attempts=0, submitted=t,
+                   stdout=stdout, stderr=stderr)
+        self._rows[tid] = sql.tasks[tid] = row
+        sql.events.append((tid, 0, "pending", t))
+        sql.dependencies += [(tid, dep) for dep in deps]
 
-    def _state(self, sql: _Statements, tid: int, state: str, t: float, attempt: int) -> None:
-        known = self._task_group.get(tid)
-        resource = known[0] if known else ""
-        self._count(tid, resource, state)
-        sql.add("INSERT INTO task_events VALUES (?, ?, ?, ?)", (tid, attempt, state, t))
+    def _task_row(self, sql: _Batch, tid: int) -> dict[str, Any] | None:
+        """The in-flight row of a task (None for one submitted before the recorder started)."""
+        row = self._rows.get(tid)
+        if row is not None:
+            sql.tasks[tid] = row
+        return row
+
+    def _attempt_row(self, sql: _Batch, tid: int, attempt: int) -> dict[str, Any] | None:
+        row = self._attempt_rows.get((tid, attempt))
+        if row is not None:
+            sql.attempts[(tid, attempt)] = row
+        return row
+
+    def _state(self, sql: _Batch, tid: int, state: str, t: float, attempt: int) -> None:
+        row = self._task_row(sql, tid)
+        sql.events.append((tid, attempt, state, t))
+        if row is None:
+            return
+        self._count(tid, row["resource"], state)
+        row["state"] = state
         if state == "launched":
-            sql.add("INSERT OR REPLACE INTO attempts (task_id, attempt, resource, state, launched) "
-                    "VALUES (?, ?, ?, 'launched', ?)", (tid, attempt, resource, t))
-            sql.add("UPDATE tasks SET state = ?, launched = ?, attempts = ? WHERE id = ?", (state, t, attempt + 1, tid))
-        elif state in FINAL:
-            sql.add("UPDATE tasks SET state = ?, ended = coalesce(ended, ?) WHERE id = ?", (state, t, tid))
-            sql.add("UPDATE attempts SET state = ? WHERE task_id = ? AND attempt = ?", (state, tid, attempt))
-        else:
-            sql.add("UPDATE tasks SET state = ? WHERE id = ?", (state, tid))
-            if state == "retrying":
-                sql.add("UPDATE attempts SET state = 'failed' WHERE task_id = ? AND attempt = ?", (tid, attempt))
+            row["launched"], row["attempts"] = t, attempt + 1
+            new = dict.fromkeys(ATTEMPT_COLUMNS)
+            new.update(task_id=tid, attempt=attempt, resource=row["resource"], state="launched", launched=t)
+            self._attempt_rows[(tid, attempt)] = sql.attempts[(tid, attempt)] = new
+            return
+        current = self._attempt_row(sql, tid, attempt)
+        if state in FINAL:
+            row["ended"] = row["ended"] or t
+            if current is not None:
+                current["state"] = state
+        elif state == "retrying" and current is not None:
+            current["state"] = "failed"
 
-    def _attempt(self, sql: _Statements, tid: int, attempt: int, t: float, outcome: tuple[Any, ...] | None,
+    def _attempt(self, sql: _Batch, tid: int, attempt: int, t: float, outcome: tuple[Any, ...] | None,
                  error: tuple[str, str, int | None, str | None] | None) -> None:
-        known = self._task_group.get(tid)
-        resource = known[0] if known else ""
+        row = self._task_row(sql, tid)
+        current = self._attempt_row(sql, tid, attempt)
+        if row is None or current is None:
+            return
+        resource = row["resource"]
         if outcome is not None:
             host, pid, block, started, ended = outcome
             job = self._job_id(resource, block)
-            if block is not None:
+            if block is not None and (resource, block) not in self._block_hosts:
                 self._block_hosts[(resource, block)] = host
-                sql.add("UPDATE blocks SET host = coalesce(host, ?) WHERE resource = ? AND block = ?",
-                        (host, resource, block))
-            sql.add("INSERT INTO task_events VALUES (?, ?, 'running', ?)", (tid, attempt, started))
-            sql.add("UPDATE attempts SET host = ?, pid = ?, block = ?, job_id = ?, started = ?, ended = ? "
-                    "WHERE task_id = ? AND attempt = ?", (host, pid, block, job, started, ended, tid, attempt))
-            sql.add("UPDATE tasks SET host = ?, block = ?, job_id = ?, started = ?, ended = ? WHERE id = ?",
-                    (host, block, job, started, ended, tid))
+                sql.block_hosts.append((host, resource, block))
+            sql.events.append((tid, attempt, "running", started))
+            current.update(host=host, pid=pid, block=block, job_id=job, started=started, ended=ended)
+            row.update(host=host, block=block, job_id=job, started=started, ended=ended)
         elif resource == WORKFLOW_RESOURCE:  # a join task's body ran in this process since its launch
-            sql.add("UPDATE attempts SET started = launched, ended = ?, host = ? WHERE task_id = ? AND attempt = ?",
-                    (t, self.host, tid, attempt))
-            sql.add("UPDATE tasks SET started = launched, host = ? WHERE id = ?", (self.host, tid))
+            current.update(started=current["launched"], ended=t, host=self.host)
+            row.update(started=row["launched"], host=self.host)
         else:  # no report from a worker: another kind of executor, or a lost attempt
-            sql.add("UPDATE attempts SET ended = ? WHERE task_id = ? AND attempt = ?", (t, tid, attempt))
+            current["ended"] = t
         if error is not None:
             etype, message, code, host = error
-            lost = self._lost_block(resource, host) if host is not None else None
-            sql.add("UPDATE attempts SET error_type = ?, error_message = ?, exit_code = ?, lost_block = ?, "
-                    "host = coalesce(host, ?) WHERE task_id = ? AND attempt = ?",
-                    (etype, message, code, lost, host, tid, attempt))
+            current.update(error_type=etype, error_message=message, exit_code=code,
+                           lost_block=self._lost_block(resource, host) if host is not None else None)
+            current["host"] = current["host"] or host
 
-    def _final_error(self, sql: _Statements, tid: int, app_future: Future[Any]) -> None:
+    def _final_error(self, sql: _Batch, tid: int, app_future: Future[Any]) -> None:
         try:
             exc = app_future.exception(timeout=5)
         except Exception:  # not set in time, or cancelled
             return
-        if exc is not None:
-            etype, message, code, _ = describe_error(exc)
-            sql.add("UPDATE tasks SET error_type = ?, error_message = ?, exit_code = ? WHERE id = ?",
-                    (etype, message, code, tid))
+        if exc is None:
+            return
+        etype, message, code, _ = describe_error(exc)
+        row = self._task_row(sql, tid)
+        if row is not None:
+            row.update(error_type=etype, error_message=message, exit_code=code)
+        else:  # its row was written and let go in an earlier batch
+            sql.late_errors.append((etype, message, code, tid))
 
     def _job_id(self, resource: str, block: str | None) -> str | None:
         if block is None:
@@ -363,7 +391,7 @@ class Recorder:
         blocks = [b for (r, b), h in self._block_hosts.items() if r == resource and h == host]
         return blocks[0] if len(blocks) == 1 else None
 
-    def _poll_blocks(self, sql: _Statements) -> None:
+    def _poll_blocks(self, sql: _Batch) -> None:
         now = time.time()
         for label in self.resources:
             executor = self.dfk.executors.get(label)
@@ -381,36 +409,41 @@ class Recorder:
                     continue
                 first = (label, block) not in self._blocks
                 self._blocks[(label, block)] = (job, state)
-                sql.add("INSERT INTO blocks (resource, block, job_id, state, started, updated) "
-                        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (resource, block) DO UPDATE SET "
-                        "job_id = excluded.job_id, state = excluded.state, updated = excluded.updated",
-                        (label, block, job, state, now if first else None, now))
-                sql.add("INSERT INTO block_events VALUES (?, ?, ?, ?, ?)", (label, block, job, state, now))
+                sql.blocks.append((label, block, job, state, now if first else None, now))
+                sql.block_events.append((label, block, job, state, now))
 
 
-class _Statements:
-    """SQL of one batch in order; consecutive rows of one statement go to one executemany, and the
-    event inserts (whose order does not matter) are gathered at the end."""
-
-    UNORDERED = ("INSERT INTO task_events", "INSERT INTO block_events")
+class _Batch:
+    """What one batch of events changes: whole task and attempt rows (each written once), and the
+    rows to append."""
 
     def __init__(self) -> None:
-        self.ordered: list[tuple[str, list[tuple[Any, ...]]]] = []
-        self.unordered: dict[str, list[tuple[Any, ...]]] = {}
+        self.tasks: dict[int, dict[str, Any]] = {}
+        self.attempts: dict[tuple[int, int], dict[str, Any]] = {}
+        self.events: list[tuple[Any, ...]] = []
+        self.dependencies: list[tuple[int, int]] = []
+        self.blocks: list[tuple[Any, ...]] = []
+        self.block_events: list[tuple[Any, ...]] = []
+        self.block_hosts: list[tuple[str, str, str]] = []
+        self.late_errors: list[tuple[Any, ...]] = []
 
-    def add(self, statement: str, row: tuple[Any, ...]) -> None:
-        if statement.startswith(self.UNORDERED):
-            self.unordered.setdefault(statement, []).append(row)
-        elif self.ordered and self.ordered[-1][0] == statement:
-            self.ordered[-1][1].append(row)
-        else:
-            self.ordered.append((statement, [row]))
-
-    def __bool__(self) -> bool:
-        return bool(self.ordered or self.unordered)
-
-    def run(self, db: Any) -> None:
+    def write(self, db: Any) -> None:
+        statements: list[tuple[str, list[tuple[Any, ...]]]] = [
+            (TASKS_UPSERT, [tuple(row.values()) for row in self.tasks.values()]),
+            (ATTEMPTS_UPSERT, [tuple(row.values()) for row in self.attempts.values()]),
+            ("INSERT INTO task_events VALUES (?, ?, ?, ?)", self.events),
+            ("INSERT OR IGNORE INTO dependencies VALUES (?, ?)", self.dependencies),
+            ("INSERT INTO blocks (resource, block, job_id, state, started, updated) VALUES (?, ?, ?, ?, ?, ?) "
+             "ON CONFLICT (resource, block) DO UPDATE SET job_id = excluded.job_id, state = excluded.state, "
+             "updated = excluded.updated", self.blocks),
+            ("INSERT INTO block_events VALUES (?, ?, ?, ?, ?)", self.block_events),
+            ("UPDATE blocks SET host = coalesce(host, ?) WHERE resource = ? AND block = ?", self.block_hosts),
+            ("UPDATE tasks SET error_type = ?, error_message = ?, exit_code = ? WHERE id = ?", self.late_errors),
+        ]
+        statements = [(sql, rows) for sql, rows in statements if rows]
+        if not statements:
+            return
         with db:
             db.execute("BEGIN")
-            for statement, rows in [*self.ordered, *self.unordered.items()]:
-                db.executemany(statement, rows)
+            for sql, rows in statements:
+                db.executemany(sql, rows)

@@ -24,6 +24,12 @@ STATE_GROUPS = {
 }
 GROUPS = ("pending", "running", "done", "failed")
 
+#: Columns of the tasks and attempts tables, in order.
+TASK_COLUMNS = ("id", "name", "kind", "resource", "state", "attempts", "submitted", "launched", "started", "ended",
+                "block", "job_id", "host", "stdout", "stderr", "error_type", "error_message", "exit_code")
+ATTEMPT_COLUMNS = ("task_id", "attempt", "resource", "state", "launched", "started", "ended", "host", "pid", "block",
+                   "job_id", "error_type", "error_message", "exit_code", "lost_block")
+
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS resources (name TEXT PRIMARY KEY, backend TEXT, provider TEXT);
