@@ -55,12 +55,21 @@ def _path(value: Any) -> str | None:
     return os.fspath(value) if isinstance(value, (str, os.PathLike)) else str(value)
 
 
-def _task_ids(futures: Any) -> tuple[int, ...]:
+def _task_ids(futures: Any, app_future: type) -> tuple[int, ...]:
     """Task ids of the AppFutures among ``futures`` (one future or a list; plain Futures have none)."""
-    from parsl.dataflow.futures import AppFuture
-
     items = futures if isinstance(futures, (list, tuple)) else [futures]
-    return tuple(f.tid for f in items if isinstance(f, AppFuture))
+    return tuple(f.tid for f in items if isinstance(f, app_future))
+
+
+def _describe_task(record: Any, bash_runner: Any, app_future: type) -> tuple[Any, ...]:
+    """(name, kind, resource, dependencies, stdout, stderr) of a task record just submitted."""
+    inner = getattr(record["func"], "__wrapped__", None)
+    is_bash = isinstance(inner, functools.partial) and inner.func is bash_runner
+    kind = "join" if record["join"] else "bash" if is_bash else "python"
+    kwargs = record["kwargs"]
+    executor = record["executor"]
+    return (record["func_name"], kind, WORKFLOW_RESOURCE if executor == INTERNAL_EXECUTOR else executor,
+            _task_ids(record["depends"], app_future), _path(kwargs.get("stdout")), _path(kwargs.get("stderr")))
 
 
 def describe_error(exc: BaseException) -> tuple[str, str, int | None, str | None]:
@@ -121,7 +130,11 @@ class Recorder:
         self._wrapped.append((obj, name))
 
     def _state_hook(self, original: Callable[..., None]) -> Callable[..., None]:
+        from parsl.app.bash import remote_side_bash_executor
+        from parsl.dataflow.futures import AppFuture
+
         put, now, names = self._queue.put, time.time, PARSL_STATES
+        describe = functools.partial(_describe_task, bash_runner=remote_side_bash_executor, app_future=AppFuture)
 
         @functools.wraps(original)
         def update_task_state(task_record: Any, new_state: Any) -> None:
@@ -129,29 +142,15 @@ class Recorder:
             state = names.get(new_state.name, new_state.name)
             tid = task_record["id"]
             if state == "pending" and task_record["try_id"] == 0:
-                put((_NEW, tid, now(), *self._describe_task(task_record)))
+                put((_NEW, tid, now(), *describe(task_record)))
                 return
             put((_STATE, tid, state, now(), task_record["try_id"]))
             if state == "joining":  # the join task waits for the tasks its body launched
-                put((_JOINS, tid, _task_ids(task_record["joins"])))
+                put((_JOINS, tid, _task_ids(task_record["joins"], AppFuture)))
             if state == "failed" or state == "dep_fail":
                 put((_FINAL_ERROR, tid, task_record["app_fu"]))
 
         return update_task_state
-
-    @staticmethod
-    def _describe_task(record: Any) -> tuple[Any, ...]:
-        from parsl.app.bash import remote_side_bash_executor
-
-        inner = getattr(record["func"], "__wrapped__", None)
-        is_bash = isinstance(inner, functools.partial) and inner.func is remote_side_bash_executor
-        kind = "join" if record["join"] else "bash" if is_bash else "python"
-        deps = _task_ids(record["depends"])
-        kwargs = record["kwargs"]
-        executor = record["executor"]
-        return (record["func_name"], kind, WORKFLOW_RESOURCE if executor == INTERNAL_EXECUTOR else executor,
-                tuple(deps),
-                _path(kwargs.get("stdout")), _path(kwargs.get("stderr")))
 
     def _exec_update_hook(self, original: Callable[..., None]) -> Callable[..., None]:
         from parsl.app.errors import RemoteExceptionWrapper
