@@ -81,6 +81,8 @@ def test_dashboard_shows_and_refreshes_a_run(recorded_run, tmp_path, browser):
     context, requests = browser
     db = sqlite3.connect(recorded_run / "chiltepin.db")
     db.execute("UPDATE meta SET value = 'running' WHERE key = 'state'")
+    db.execute("UPDATE meta SET value = ? WHERE key = 'pid'", (str(os.getpid()),))  # a live "workflow"
+    db.execute("UPDATE meta SET value = ? WHERE key = 'host'", (socket.gethostname(),))
     db.commit()
     dashboard = Dashboard(str(recorded_run.parent), None, 0)
     dashboard.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -91,6 +92,8 @@ def test_watch_refreshes_until_the_run_finishes(recorded):
     """--watch on a running run keeps refreshing; it ends by itself once the run is finished."""
     db = sqlite3.connect(recorded / "chiltepin.db")
     db.execute("UPDATE meta SET value = 'running' WHERE key = 'state'")
+    db.execute("UPDATE meta SET value = ? WHERE key = 'pid'", (str(os.getpid()),))  # a live "workflow"
+    db.execute("UPDATE meta SET value = ? WHERE key = 'host'", (socket.gethostname(),))
     db.commit()
     script = os.path.join(os.path.dirname(sys.executable), "chiltepin")
     watch = subprocess.Popen([script, "status", "--watch", "--interval", "0.2", str(recorded)],
@@ -107,3 +110,16 @@ def test_watch_refreshes_until_the_run_finishes(recorded):
         db.close()
     assert watch.returncode == 0 and err == ""
     assert "Run 000 (finished)" in out and "8 tasks" in out
+
+
+def test_a_run_whose_process_is_gone_is_interrupted(recorded, capsys):
+    db = sqlite3.connect(recorded / "chiltepin.db")
+    db.execute("UPDATE meta SET value = 'running' WHERE key = 'state'")
+    db.execute("UPDATE meta SET value = ? WHERE key = 'host'", (socket.gethostname(),))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    db.execute("UPDATE meta SET value = ? WHERE key = 'pid'", (str(dead.pid),))
+    db.commit()
+    db.close()
+    code, out, _ = status(capsys, "--json", str(recorded))
+    assert code == 0 and json.loads(out)["run"]["state"] == "interrupted"

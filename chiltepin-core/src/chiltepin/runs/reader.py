@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import time
 from collections import deque
 from typing import Any
@@ -12,6 +13,18 @@ from .schema import DB_NAME, STATE_GROUPS, TASK_COLUMNS, RunDatabaseError, open_
 
 DEFAULT_ROOT = "runinfo"
 _RUN_NAME = re.compile(r"^\d+$")
+
+
+def _alive(pid: str | None) -> bool:
+    try:
+        os.kill(int(pid or ""), 0)
+    except ValueError:
+        return True  # no pid recorded: assume it runs
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def list_runs(root: str) -> list[str]:
@@ -74,7 +87,15 @@ class Run:
 
     @property
     def finished(self) -> bool:
-        return self.meta.get("state") == "finished"
+        return self.state != "running"
+
+    @property
+    def state(self) -> str:
+        """running, finished, or interrupted (the workflow process on this host is gone unfinished)."""
+        state = self.meta.get("state", "unknown")
+        if state == "running" and self.meta.get("host") == socket.gethostname() and not _alive(self.meta.get("pid")):
+            return "interrupted"
+        return state
 
     def times(self) -> tuple[float | None, float | None]:
         """(started, ended) of the run; ended is None while it runs."""
@@ -85,7 +106,7 @@ class Run:
         started, ended = self.times()
         end = ended if ended is not None else time.time()
         return {"name": self.name, "run_dir": os.path.abspath(self.run_dir), "run_id": self.meta.get("run_id"),
-                "state": self.meta.get("state", "unknown"), "host": self.meta.get("host"),
+                "state": self.state, "host": self.meta.get("host"),
                 "started": started, "ended": ended,
                 "duration": round(end - started, 3) if started is not None else None,
                 "chiltepin_version": self.meta.get("chiltepin_version")}
