@@ -31,6 +31,7 @@ def browser(tmp_path):
         context = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
                                                        args=CHROMIUM_ARGS, headless=True,
                                                        viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(180_000)  # generous: the test machine may be heavily loaded
         requests: list[str] = []
         context.on("request", lambda request: requests.append(request.url))
         try:
@@ -106,7 +107,7 @@ def test_dashboard_shows_and_refreshes_a_run(recorded_run, tmp_path, browser):
         db.execute("INSERT INTO tasks (id, name, kind, resource, state, submitted) "
                    "VALUES (8, 'late', 'python', 'compute', 'pending', ?)", (time.time(),))
         db.commit()
-        page.wait_for_function("document.querySelectorAll('#tasks tbody tr').length === 9", timeout=20_000)
+        page.wait_for_function("document.querySelectorAll('#tasks tbody tr').length === 9")
     finally:
         dashboard.stop()
         db.close()
