@@ -37,6 +37,8 @@ docs: venv
 bench: venv
 	$(BIN)/python benchmarks/wrapper_overhead.py
 	$(BIN)/python benchmarks/cold_start.py
+	$(BIN)/python benchmarks/run_db_overhead.py
+	$(BIN)/python benchmarks/status_large_run.py
 
 clean:
 	rm -rf $(VENV) runinfo docs/_build

@@ -46,6 +46,7 @@ class Workflow:
         self.dfk: Any = None
         self._remove_log_handler: Any = None
         self._startup: Startup | None = None
+        self._observer: Any = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -83,6 +84,9 @@ class Workflow:
             startup.started()
             self._startup = startup
             self.resources = resources
+            from .runs.observe import start_observing
+
+            self._observer = start_observing(self.dfk, resources, self.options)
             state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]))
             _active = self
         return self
@@ -107,7 +111,7 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            for step in (self._close_startup, self._detach_log_handler):
+            for step in (self._stop_observing, self._close_startup, self._detach_log_handler):
                 try:
                     step()
                 except Exception as exc:
@@ -120,6 +124,10 @@ class Workflow:
         startup, self._startup = self._startup, None
         if startup is not None:
             startup.close()
+    def _stop_observing(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
 
     def _detach_log_handler(self) -> None:
         remove, self._remove_log_handler = self._remove_log_handler, None
@@ -164,6 +172,10 @@ class Workflow:
             from parsl.utils import get_all_checkpoints
 
             checkpoint["checkpoint_files"] = get_all_checkpoints(opts["run_dir"])
+        if opts["monitoring"]:
+            from .runs.observe import monitoring_hub
+
+            kwargs["monitoring"] = monitoring_hub(opts)
         parameters = inspect.signature(Config).parameters
         if "dependency_resolver" in parameters:
             # Futures inside lists, tuples and dicts are dependencies too (``reduce(futures)``).

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 
 from ..errors import ChiltepinError, ConfigError
 from ..plugins.manager import PluginManager, get_plugin_manager
-from . import config_cmd, plugins_cmd
+from . import config_cmd, dag_cmd, dashboard_cmd, plugins_cmd, report_cmd, status_cmd
 
 PROG = "chiltepin"
 #: Core's own commands: (name, help, configure_parser, run).
-CORE_COMMANDS = (plugins_cmd.COMMAND, config_cmd.COMMAND)
+CORE_COMMANDS = (plugins_cmd.COMMAND, config_cmd.COMMAND, status_cmd.COMMAND, dag_cmd.COMMAND, report_cmd.COMMAND,
+                 dashboard_cmd.COMMAND)
 
 
 def _version() -> str:
