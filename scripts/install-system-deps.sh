@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite runs for real: Slurm (controller + node daemons),
-# Open MPI and MPICH with compilers, and RabbitMQ (the Globus Compute result broker stand-in).
+# Open MPI and MPICH with compilers, RabbitMQ (the Globus Compute result broker stand-in) and Redis
+# (the networked exchange agents talk through, chiltepin-agents).
 # Idempotent: does nothing when everything is present. Needs root (CI runs as root).
 set -euo pipefail
 packages=(slurm-wlm slurmctld slurmd slurm-client munge openmpi-bin libopenmpi-dev mpich libmpich-dev gcc
-          rabbitmq-server iproute2)
+          rabbitmq-server redis-server iproute2)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -52,6 +52,7 @@ KIND_LABELS = {
     "transfer_providers": "transfer provider",
     "sites": "site",
     "subcommands": "subcommand",
+    "config_blocks": "configuration block",
 }
 
 
