@@ -23,7 +23,9 @@ def exchange_factory(options: AgentOptions) -> Any:
     from academy.exchange import RedisExchangeFactory
 
     host, port = options.host_port
-    return RedisExchangeFactory(host, port, config=config, socket_connect_timeout=CONNECT_TIMEOUT)
+    # Academy waits for messages with a blocking pop without end; redis-py 8 would otherwise give
+    # every read a 5 s socket timeout and end each idle agent with a TimeoutError.
+    return RedisExchangeFactory(host, port, config=config, socket_timeout=None)
 
 
 def check_reachable(options: AgentOptions) -> None:
