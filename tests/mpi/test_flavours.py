@@ -91,6 +91,7 @@ def test_every_flavour_has_its_launcher():
 def test_an_mpiexec_that_cannot_run_names_the_reason(tmp_path):
     program = tmp_path / "mpiexec"
     program.write_text("not a program\n")
-    with pytest.raises(MPIFlavourError, match=r"resource 'sim': cannot run '.*mpiexec --version' \(Permission denied\); "
-                                              r"set sim.mpi_launcher"):
+    with pytest.raises(MPIFlavourError,
+                       match=r"resource 'sim': cannot run '.*mpiexec --version' \(Permission denied\); "
+                             r"set sim.mpi_launcher"):
         detect(str(program), "sim")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import atexit
 import inspect
 import logging
+import os
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -249,3 +251,19 @@ def _finish_launches(dfk: Any) -> None:
 def active_workflow() -> Workflow | None:
     """The running workflow of this process, if any."""
     return _active
+
+
+def _forget_after_fork() -> None:
+    """A forked child (a worker of a process pool, say) does not run its parent's workflow, so it
+    may start one of its own (a chiltepin agent does)."""
+    global _active
+    if _active is None:
+        return
+    _active = None
+    state.deactivate()
+    dflow = sys.modules.get("parsl.dataflow.dflow")
+    if dflow is not None:
+        dflow.DataFlowKernelLoader.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)

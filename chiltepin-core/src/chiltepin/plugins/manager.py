@@ -53,6 +53,7 @@ KIND_LABELS = {
     "transfer_providers": "transfer provider",
     "sites": "site",
     "subcommands": "subcommand",
+    "config_blocks": "configuration block",
 }
 
 

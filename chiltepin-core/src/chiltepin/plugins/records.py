@@ -159,6 +159,21 @@ class Subcommand:
     run: Callable[[argparse.Namespace], int]
 
 
+@dataclass(frozen=True)
+class ConfigBlock:
+    """A top-level block of the configuration file that a plugin owns (``agents:``, ...).
+
+    Core reads the block (a mapping), checks its keys against ``settings`` (an unknown key or a
+    bad value names ``block.key``) and keeps the checked values, defaults filled, in
+    ``ConfigDocument.blocks[name]``, where the plugin reads them. The name is then no longer
+    available as a resource name.
+    """
+
+    name: str
+    settings: Sequence[Setting] = ()
+    description: str = ""
+
+
 RECORD_KINDS: dict[str, type] = {
     "resource_providers": ResourceProvider,
     "launchers": LauncherSpec,
@@ -166,4 +181,5 @@ RECORD_KINDS: dict[str, type] = {
     "transfer_providers": TransferProvider,
     "sites": Site,
     "subcommands": Subcommand,
+    "config_blocks": ConfigBlock,
 }
