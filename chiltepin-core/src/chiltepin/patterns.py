@@ -47,7 +47,7 @@ def _settle(out: Future, value: Any = None, exc: BaseException | None = None) ->
 def _failure(future: Future) -> BaseException | None:
     """The exception of a finished future, with Parsl's dependency wrappers taken off."""
     try:
-        exc = future.exception()
+        exc: Any = future.exception()
     except CancelledError as cancelled:
         return cancelled
     if exc is not None and type(exc).__name__ in ("DependencyError", "JoinError"):
@@ -57,8 +57,10 @@ def _failure(future: Future) -> BaseException | None:
 
 
 def _noted(exc: BaseException, note: str) -> BaseException:
-    if note not in getattr(exc, "__notes__", ()):
-        exc.add_note(note)
+    """``exc`` with ``note`` added once (``add_note`` by hand: Python 3.10 has no method for it)."""
+    notes = exc.__dict__.setdefault("__notes__", [])
+    if note not in notes:
+        notes.append(note)
     return exc
 
 
@@ -278,12 +280,12 @@ def _chain(label: str, stages: Sequence[Any], value: Any, executor: ExecutorChoi
         if _failure(last) is None:
             _settle(out, last.result())
             return
-        if isinstance(value, Future) and _failure(value) is not None:
-            _settle(out, exc=_noted(_failure(value), f"{label}: its input failed"))
+        if isinstance(value, Future) and (exc := _failure(value)) is not None:
+            _settle(out, exc=_noted(exc, f"{label}: its input failed"))
             return
-        number, failed = next((n, f) for n, f in enumerate(futures, 1) if f.done() and _failure(f) is not None)
-        _settle(out, exc=_noted(_failure(failed), f"{label}: stage {number} of {len(stages)} "
-                                                  f"({_stage_name(stages[number - 1])}) failed"))
+        number, exc = next((n, e) for n, f in enumerate(futures, 1) if f.done() and (e := _failure(f)) is not None)
+        _settle(out, exc=_noted(exc, f"{label}: stage {number} of {len(stages)} "
+                                     f"({_stage_name(stages[number - 1])}) failed"))
 
     futures[-1].add_done_callback(done)
     return out
@@ -586,7 +588,7 @@ class _GraphRun:
             if future is None or edge.condition is None:
                 self._post(functools.partial(self._settle_edge, edge, future))
             else:
-                future.add_done_callback(lambda f, e=edge: self._post(lambda: self._evaluate(e, f)))
+                future.add_done_callback(functools.partial(self._post_evaluation, edge))
         if node in self.graph.ends and all(e in self.ran for e in self.graph.ends):
             self._finish()
 
@@ -594,6 +596,9 @@ class _GraphRun:
         exc = _failure(future)
         if exc is not None:
             _settle(self.out, exc=_noted(exc, f"Graph '{self.graph.name}': node '{node}' failed"))
+
+    def _post_evaluation(self, edge: _Edge, future: Future) -> None:
+        self._post(functools.partial(self._evaluate, edge, future))
 
     def _evaluate(self, edge: _Edge, future: Future) -> None:
         if _failure(future) is not None:

@@ -7,6 +7,7 @@ blocks that plugins declare with the ``chiltepin_config_blocks`` hook (``agents`
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -91,8 +92,7 @@ def _check_blocks(data: Mapping[str, Any], blocks: Mapping[str, Any]) -> dict[st
         claims = {s.name: s for s in block.settings}
         checked[name], found = check_values(
             name, value, claims, owner=f"the '{name}' block",
-            unknown=lambda key, claims=claims, name=name: (
-                f"{name}.{key}: unknown key{did_you_mean(key, claims)}; keys: {', '.join(claims)}"))
+            unknown=functools.partial(_unknown_key, name, claims))
         problems += found
     if problems:
         raise ConfigError(problems)
@@ -115,3 +115,7 @@ def _read_yaml(path: str) -> Any:
         raise ConfigError(f"{where}: YAML syntax error: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: YAML error: {exc}") from None
+
+
+def _unknown_key(block: str, claims: Mapping[str, Any], key: str) -> str:
+    return f"{block}.{key}: unknown key{did_you_mean(key, claims)}; keys: {', '.join(claims)}"

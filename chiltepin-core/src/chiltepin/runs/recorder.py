@@ -55,9 +55,9 @@ def _path(value: Any) -> str | None:
     return os.fspath(value) if isinstance(value, (str, os.PathLike)) else str(value)
 
 
-def _task_ids(futures: Any, app_future: type) -> tuple[int, ...]:
+def _task_ids(futures: Any, app_future: Any) -> tuple[int, ...]:
     """Task ids of the AppFutures among ``futures`` (one future or a list; plain Futures have none)."""
-    items = futures if isinstance(futures, (list, tuple)) else [futures]
+    items: list[Any] = list(futures) if isinstance(futures, (list, tuple)) else [futures]
     return tuple(f.tid for f in items if isinstance(f, app_future))
 
 
