@@ -85,11 +85,11 @@ class Recorder:
     the progress display, when ``write_db`` is false)."""
 
     def __init__(self, dfk: Any, resources: Mapping[str, Any], *, write_db: bool = True,
-                 poll_period: float = 1.0):
+                 poll_period: float = 1.0, flush_period: float = 0.1):
         self.dfk = dfk
         self.path = os.path.join(dfk.run_dir, DB_NAME) if write_db else None
         self.resources = {name: (r.backend, r.provider) for name, r in resources.items()}
-        self.poll_period = poll_period
+        self.poll_period, self.flush_period = poll_period, flush_period
         self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -225,12 +225,15 @@ class Recorder:
                            [(name, b, p) for name, (b, p) in self.resources.items()])
 
     def _write_loop(self, db: Any) -> None:
-        next_poll = 0.0
+        next_poll = next_write = 0.0
         try:
             while True:
+                # Write at most every flush_period: one transaction per many events, not per few.
+                self._stop.wait(max(0.0, next_write - time.monotonic()))
                 stopping = self._stop.is_set()
                 batch = self._drain()
                 now = time.monotonic()
+                next_write = now + self.flush_period
                 polls = stopping or now >= next_poll
                 if batch or polls:
                     self._apply(db, batch, poll=polls)
@@ -249,7 +252,7 @@ class Recorder:
             if db is not None:
                 db.close()
 
-    def _drain(self, limit: int = 20000) -> list[tuple[Any, ...]]:
+    def _drain(self, limit: int = 50000) -> list[tuple[Any, ...]]:
         try:
             batch = [self._queue.get(timeout=0.2)]
         except queue.Empty:
