@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ChiltepinError, ConfigError, PluginError, UnknownResourceError, WorkflowError
+from .errors import (
+    ChiltepinError,
+    ConfigError,
+    PluginError,
+    TaskCancelled,
+    TaskError,
+    TaskLost,
+    TaskTimeout,
+    UnknownResourceError,
+    UpstreamTaskError,
+    WorkflowError,
+)
 
 try:
     from importlib.metadata import PackageNotFoundError, version
@@ -16,8 +27,8 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+source"
 
-__all__ = ["ChiltepinError", "ConfigError", "PluginError", "UnknownResourceError", "Workflow", "WorkflowError",
-           "__version__"]
+__all__ = ["BashTaskError", "ChiltepinError", "ConfigError", "PluginError", "TaskCancelled", "TaskError", "TaskLost",
+           "TaskTimeout", "UnknownResourceError", "UpstreamTaskError", "Workflow", "WorkflowError", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,4 +36,8 @@ def __getattr__(name: str) -> Any:
         from .workflow import Workflow
 
         return Workflow
+    if name == "BashTaskError":  # it extends Parsl's BashExitFailure, so it loads with Parsl
+        from ._remote import BashTaskError
+
+        return BashTaskError
     raise AttributeError(f"module 'chiltepin' has no attribute {name!r}")

@@ -43,6 +43,7 @@ class Workflow:
         self.resources: dict[str, ResolvedResource] = {}
         self.dfk: Any = None
         self._remove_log_handler: Any = None
+        self._retry_handler: Any = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -64,7 +65,7 @@ class Workflow:
                              log_dir=os.path.join(self.options["run_dir"], "standby-pools"))
             try:
                 executors = [build_executor(r, manager) for r in resources.values()]
-                config = self._parsl_config(executors)
+                config = self._parsl_config(executors, resources)
                 if self.options["log_file"]:
                     import parsl
 
@@ -79,7 +80,8 @@ class Workflow:
                 raise
             _standby.release(keep_taken=True)
             self.resources = resources
-            state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]))
+            state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]),
+                           options=self.options)
             _active = self
         return self
 
@@ -102,7 +104,7 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            for step in (_standby.stop_unfed, self._detach_log_handler):
+            for step in (_standby.stop_unfed, self._detach_log_handler, self._close_retry_handler):
                 try:
                     step()
                 except Exception as exc:
@@ -110,6 +112,11 @@ class Workflow:
         if errors:
             raise WorkflowError(f"workflow cleanup failed: {errors[0]!r}"
                                 + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")) from errors[0]
+
+    def _close_retry_handler(self) -> None:
+        handler, self._retry_handler = self._retry_handler, None
+        if handler is not None:
+            handler.close()
 
     def _detach_log_handler(self) -> None:
         remove, self._remove_log_handler = self._remove_log_handler, None
@@ -129,33 +136,30 @@ class Workflow:
 
     # -- Parsl -----------------------------------------------------------------------------
 
-    def _parsl_config(self, executors: list[Any]) -> Any:
+    def _parsl_config(self, executors: list[Any], resources: dict[str, ResolvedResource]) -> Any:
         from parsl.config import Config
 
         opts = self.options
+        from .failures import RetryHandler
+
+        self._retry_handler = RetryHandler(resources, opts)
         kwargs: dict[str, Any] = {
-            "executors": executors, "run_dir": opts["run_dir"], "retries": opts["retries"],
+            "executors": executors, "run_dir": opts["run_dir"], "retries": 0, "retry_handler": self._retry_handler,
             "strategy_period": opts["strategy_period"], "max_idletime": opts["max_idletime"],
             "usage_tracking": opts["usage_tracking"],
         }
         checkpoint: dict[str, Any] = {"checkpoint_mode": opts["checkpoint_mode"],
                                       "checkpoint_period": opts["checkpoint_period"]}
-        if opts["resume"]:
-            from parsl.utils import get_all_checkpoints
-
-            checkpoint["checkpoint_files"] = get_all_checkpoints(opts["run_dir"])
         parameters = inspect.signature(Config).parameters
         if "dependency_resolver" in parameters:
             # Futures inside lists, tuples and dicts are dependencies too (``reduce(futures)``).
             from parsl.dataflow.dependency_resolvers import DEEP_DEPENDENCY_RESOLVER
 
             kwargs["dependency_resolver"] = DEEP_DEPENDENCY_RESOLVER
-        if "memoizer" in parameters:
-            from parsl.dataflow.memoization import BasicMemoizer
+        from ._checkpoints import Memoizer, checkpoint_dirs
 
-            kwargs["memoizer"] = BasicMemoizer(**checkpoint)
-        else:  # Parsl releases before the Memoizer interface
-            kwargs.update(checkpoint)
+        kwargs["memoizer"] = Memoizer(cache_dir=os.path.join(opts["run_dir"], "cache"),
+                                      checkpoint_files=checkpoint_dirs(opts["resume"], opts["run_dir"]), **checkpoint)
         return Config(**kwargs)
 
     # -- what a running workflow exposes -----------------------------------------------------
@@ -187,8 +191,20 @@ class Workflow:
         self._running_dfk().wait_for_current_tasks()
 
     def checkpoint(self) -> None:
-        """Write a checkpoint now (checkpoint_mode 'manual')."""
-        self._running_dfk().checkpoint()
+        """Write a checkpoint of the tasks finished since the last one (checkpoint_mode 'manual',
+        'periodic' or 'dfk_exit'; with 'task_exit' every task is written as it finishes)."""
+        self._running_dfk().memoizer.checkpoint()
+
+    def cancel(self) -> int:
+        """Cancel every task of this run that has not started; returns how many were cancelled.
+
+        Their futures are cancelled and their dependents fail with
+        :class:`chiltepin.UpstreamTaskError` naming the cancelled task.
+        """
+        from .failures import cancel_all
+
+        dfk = self._running_dfk()
+        return cancel_all(record["app_fu"] for record in list(dfk.tasks.values()))
 
 
 def _standby_requests(resources: dict[str, ResolvedResource], manager: Any) -> list[tuple[str, str]]:
