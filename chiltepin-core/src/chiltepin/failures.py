@@ -151,6 +151,13 @@ def choose(*levels: Any) -> Any:
     return None
 
 
+def effective(key: str, options: TaskOptions | None, resource: Any, workflow: Mapping[str, Any]) -> Any:
+    """A task's ``retries``, ``retry_delay`` or ``timeout`` where it runs: its own value, else its
+    resource's, else the workflow's."""
+    return choose(getattr(options, key) if options is not None else None,
+                  resource.get(key) if resource is not None else None, workflow.get(key))
+
+
 def delay_before(retry: int, delays: Sequence[float] | None) -> float:
     """Seconds before retry number ``retry`` (1-based); the last delay repeats."""
     if not delays:
@@ -208,7 +215,7 @@ class RetryHandler:
         if record.get("chiltepin_cancelled"):
             raise TaskCancelled(name, label, running=True)
         if isinstance(exc, DependencyError):
-            raise upstream_error(name, label, exc) from None
+            raise upstream_error(name, label, exc, record["depends"]) from None
         if isinstance(exc, TaskTimeout) and exc.resource is None:
             exc.resource = label
         if is_lost(exc):
@@ -218,14 +225,12 @@ class RetryHandler:
                 return 0
             raise TaskLost(name, label, losses, exc) from exc
         resource = self.resources.get(label)
-        get = resource.get if resource is not None else (lambda key: None)
-        retries = choose(options and options.retries, get("retries"), self.workflow.get("retries")) or 0
+        retries = effective("retries", options, resource, self.workflow) or 0
         retry = record["fail_count"] - len(record.get("chiltepin_losses", ()))
         if retry > retries or not wants_retry(options.retry_on if options else None, exc):
             _mark_origin(exc, name, label, record["id"])
             return math.inf
-        delay = delay_before(retry, choose(options and options.retry_delay, get("retry_delay"),
-                                           self.workflow.get("retry_delay")))
+        delay = delay_before(retry, effective("retry_delay", options, resource, self.workflow))
         if delay > 0:
             self.delays.hold(record, delay)
         return 0
@@ -274,8 +279,9 @@ def _ended_blocks(label: Any) -> str:
     return "ended: " + ", ".join(ended) if ended else ""
 
 
-def upstream_error(name: str, label: Any, exc: Any) -> UpstreamTaskError:
+def upstream_error(name: str, label: Any, exc: Any, depends: Sequence[Any] = ()) -> UpstreamTaskError:
     """The error of a task whose dependency failed, naming the task where the failure started."""
+    cancelled = {id(d): d.task_record for d in depends if getattr(d, "task_record", None) and d.cancelled()}
     roots = []
     for dep_exc, description in exc.dependent_exceptions_tids:
         if isinstance(dep_exc, UpstreamTaskError):
@@ -286,7 +292,10 @@ def upstream_error(name: str, label: Any, exc: Any) -> UpstreamTaskError:
             origin = getattr(dep_exc, ORIGIN, None)
             root_name, root_label = (origin[0], origin[1]) if origin else (description, None)
             if isinstance(dep_exc, CancelledError) and not origin:
-                dep_exc = TaskCancelled(description)
+                record = next(iter(cancelled.values()), None)
+                root_name = task_name(record) if record else description
+                root_label = record.get("executor") if record else None
+                dep_exc = TaskCancelled(root_name, root_label)
             roots.append((root_name, root_label, dep_exc))
     root_task, root_label, root = roots[0]
     error = UpstreamTaskError(name, label, root_task, root_label, root, others=len(roots) - 1)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._runtime import parsl_kernel_loaded, state
 from .errors import UnknownResourceError, WorkflowError, did_you_mean
-from .failures import TaskOptions, choose, register, task_future_class, task_options
+from .failures import TaskOptions, effective, register, task_future_class, task_options
 from .geometry import merge_geometry
 
 #: Keyword arguments Parsl itself understands on every app.
@@ -131,9 +131,7 @@ class _Task:
         return lambda *args, **kwargs: random.choice(apps)(*args, **kwargs)
 
     def _timeout(self, label: str) -> float | None:
-        resource = state.resources.get(label)
-        return choose(self.options.timeout, resource.get("timeout") if resource is not None else None,
-                      state.options.get("timeout"))
+        return effective("timeout", self.options, state.resources.get(label), state.options)
 
     def _make_app(self, executors: Any, cache: bool, timeout: float | None) -> Any:
         raise NotImplementedError
