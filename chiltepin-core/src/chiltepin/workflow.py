@@ -11,6 +11,7 @@ from typing import Any
 
 from . import _standby
 from ._runtime import parsl_kernel_loaded, state
+from ._watch import Watcher, catch_signals
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
 from .errors import WorkflowError
@@ -25,6 +26,10 @@ _lock = threading.Lock()
 
 class Workflow:
     """One run of a workflow: the resources of a configuration, loaded into Parsl.
+
+    SIGTERM and SIGHUP stop a running workflow in order, as Ctrl-C does (its batch jobs are
+    cancelled, its helper processes end, checkpoints are written; the process exits with status
+    128 + signal); if the workflow process is killed outright, a watcher process does the same.
 
     ``config`` is a YAML path, a mapping or None (only the built-in ``local`` resource).
     ``include`` limits the resources loaded (``local`` is always loaded). Other keyword options
@@ -44,6 +49,8 @@ class Workflow:
         self.dfk: Any = None
         self._remove_log_handler: Any = None
         self._retry_handler: Any = None
+        self._watcher: Watcher | None = None
+        self._restore_signals: Any = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -61,10 +68,13 @@ class Workflow:
                                     "process; clean it up (parsl.dfk().cleanup()) before starting a workflow")
             manager = get_plugin_manager()
             resources = resolve_all(self.document, manager, self.include)
+            self._watcher = Watcher()  # before any helper starts: they inherit its run token
             _standby.prepare(_standby_requests(resources, manager),
                              log_dir=os.path.join(self.options["run_dir"], "standby-pools"))
             try:
                 executors = [build_executor(r, manager) for r in resources.values()]
+                for executor in executors:
+                    self._watcher.track(executor)
                 config = self._parsl_config(executors, resources)
                 if self.options["log_file"]:
                     import parsl
@@ -77,8 +87,10 @@ class Workflow:
             except BaseException:
                 _standby.release()
                 self._detach_log_handler()
+                self._stop_watching()
                 raise
             _standby.release(keep_taken=True)
+            self._restore_signals = catch_signals()
             self.resources = resources
             state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]),
                            options=self.options)
@@ -104,7 +116,8 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            for step in (_standby.stop_unfed, self._detach_log_handler, self._close_retry_handler):
+            for step in (_standby.stop_unfed, self._detach_log_handler, self._close_retry_handler,
+                         self._stop_watching):
                 try:
                     step()
                 except Exception as exc:
@@ -112,6 +125,14 @@ class Workflow:
         if errors:
             raise WorkflowError(f"workflow cleanup failed: {errors[0]!r}"
                                 + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")) from errors[0]
+
+    def _stop_watching(self) -> None:
+        restore, self._restore_signals = self._restore_signals, None
+        if restore is not None:
+            restore()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
 
     def _close_retry_handler(self) -> None:
         handler, self._retry_handler = self._retry_handler, None
