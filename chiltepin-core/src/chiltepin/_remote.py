@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import heapq
 import os
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -121,29 +123,68 @@ def _call_with_alarm(func: Callable[..., Any], limit: float, task: str, args: An
 
 
 def _call_with_thread_timer(func: Callable[..., Any], limit: float, task: str, args: Any, kwargs: Any) -> Any:
-    target = threading.get_ident()
-    lock = threading.Lock()
-    state = {"running": True, "fired": False}
-
-    def expire() -> None:
-        with lock:
-            if state["running"]:
-                state["fired"] = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), ctypes.py_object(_Expired))
-
-    timer = threading.Timer(limit, expire)
-    timer.daemon = True
-    timer.start()
+    entry = _deadlines.add(threading.get_ident(), limit)
     try:
         return func(*args, **kwargs)
     except _Expired:
         raise TaskTimeout(task, limit) from None
     finally:
-        with lock:
-            state["running"] = False
-            timer.cancel()
-        if state["fired"]:  # the exception may still be pending for this thread: clear it
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(target), None)
+        if _deadlines.finish(entry):  # it fired: the exception may still be pending here, clear it
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(entry[2]), None)
+
+
+class _Deadlines:
+    """One timer thread for every time-limited task running in a thread of this process."""
+
+    def __init__(self) -> None:
+        self._heap: list[list[Any]] = []
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._count = 0
+        self._finished = 0
+
+    def add(self, thread_id: int, limit: float) -> list[Any]:
+        """Register a task; the entry is [deadline, order, thread id, state] (state: 0 running,
+        1 finished, 2 fired)."""
+        with self._cond:
+            self._count += 1
+            entry = [time.monotonic() + limit, self._count, thread_id, 0]
+            heapq.heappush(self._heap, entry)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="chiltepin-timeouts", daemon=True)
+                self._thread.start()
+            elif self._heap[0] is entry:
+                self._cond.notify()
+        return entry
+
+    def finish(self, entry: list[Any]) -> bool:
+        """The task ended; returns whether its deadline had fired."""
+        with self._cond:
+            fired = entry[3] == 2
+            entry[3] = 1
+            self._finished += 1
+            if self._finished > 1024 and self._finished * 2 > len(self._heap):  # drop finished entries
+                self._heap = [e for e in self._heap if e[3] != 1]
+                heapq.heapify(self._heap)
+                self._finished = 0
+        return fired
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._heap and self._heap[0][3] == 1:
+                    heapq.heappop(self._heap)
+                    self._finished -= 1
+                wait = self._heap[0][0] - time.monotonic() if self._heap else None
+                if wait is None or wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                entry = heapq.heappop(self._heap)
+                entry[3] = 2
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(entry[2]), ctypes.py_object(_Expired))
+
+
+_deadlines = _Deadlines()
 
 
 class _Expired(BaseException):
