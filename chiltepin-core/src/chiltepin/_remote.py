@@ -232,6 +232,9 @@ def run_bash(func: Callable[..., Any], task: str, limit: float | None, *args: An
         raise AppBadFormatting(f"bash task {task}: formatting its command failed: {exc}") from exc
     if not isinstance(command, str):
         raise ValueError(f"bash task {task} must return the command as a string, got {type(command).__name__}")
+    walltime = kwargs.get("walltime")  # Parsl's own limit, applied the same way (and killing children)
+    if walltime is not None:
+        limit = walltime if limit is None else min(limit, walltime)
     out, _ = _std_stream(kwargs.get("stdout"), "stdout")
     err, err_path = _std_stream(kwargs.get("stderr"), "stderr")
     try:
