@@ -297,6 +297,25 @@ def test_cancel_a_pending_task_and_its_dependents_fail_clearly(workflow):
     assert blocker.cancel() is False  # done
 
 
+def test_cancel_a_running_task_kills_it_on_a_local_htex_worker(workflow, tmp_path):
+    pidfile = tmp_path / "pids"
+    future = record_pid_and_sleep(pidfile, 600, executor="h")
+    worker = int(wait_for(pidfile).split()[0])
+    assert future.cancel() is True
+    with pytest.raises(TaskCancelled) as failed:
+        future.result(timeout=60)
+    assert failed.value.running and failed.value.resource == "h"
+    assert gone(worker)
+    assert worker_pid(executor="h").result(timeout=60) != worker  # the pool started a new worker
+
+
+def test_a_running_task_in_a_thread_cannot_be_cancelled(workflow):
+    future = sleepy(1, executor="threads")
+    time.sleep(0.3)
+    assert future.cancel() is False
+    assert future.result(timeout=60) == 1
+
+
 def test_workflow_cancel_cancels_every_unfinished_task(workflow):
     blocker = sleepy(2, executor="threads")
     waiting = [passes(blocker, executor="threads") for _ in range(3)]

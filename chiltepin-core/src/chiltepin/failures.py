@@ -15,9 +15,12 @@ Nothing here imports Parsl at module level: decorating a function must stay chea
 
 from __future__ import annotations
 
+import glob
 import heapq
 import inspect
 import math
+import os
+import re
 import threading
 import time
 import weakref
@@ -212,7 +215,7 @@ class RetryHandler:
         options = REGISTRY.get(record["func"])
         name = options.task if options is not None else task_name(record)
         label = record.get("executor")
-        if record.get("chiltepin_cancelled"):
+        if record.get("chiltepin_cancelled"):  # its worker was killed on purpose: not a lost task
             raise TaskCancelled(name, label, running=True)
         if isinstance(exc, DependencyError):
             raise upstream_error(name, label, exc, record["depends"]) from None
@@ -358,24 +361,84 @@ class DelayScheduler:
 
 
 def cancel(future: Any) -> bool:
-    """Cancel the task behind ``future``: True when it had not started (it never will, and its
-    dependents fail with :class:`chiltepin.TaskCancelled` as their root), False when it is
-    running or done."""
-    from parsl.dataflow.states import FINAL_STATES, States
+    """Cancel the task behind ``future``.
+
+    A task that has not started never will: returns True, the future is cancelled, and its
+    dependents fail with :class:`chiltepin.TaskCancelled` as their root. A task running on an
+    HTEX worker of this machine (a local resource, or a batch job on this host) is killed with its
+    processes: returns True and the future fails with TaskCancelled. Otherwise returns False.
+    """
+    from parsl.dataflow.states import States
 
     record = future.task_record
     if future.done():
         return False
     with record["task_launch_lock"]:
-        if record["status"] in FINAL_STATES or record["status"] != States.pending:
-            return False
-        record["chiltepin_cancelled"] = True
-        dfk = record["dfk"]
-        dfk._update_task_state(record, States.failed)
-        dfk.wipe_task(record["id"])
-    with future._update_lock:
-        Future.cancel(future)
+        if record["status"] == States.pending:
+            record["chiltepin_cancelled"] = True
+            dfk = record["dfk"]
+            dfk._update_task_state(record, States.failed)
+            dfk.wipe_task(record["id"])
+            pending = True
+        else:
+            pending = False
+    if pending:
+        with future._update_lock:
+            Future.cancel(future)
+        return True
+    return _kill_running(record)
+
+
+#: A Parsl worker log line saying which task a worker process (name-pid) took.
+_RECEIVED = re.compile(r"^\S+ \S+ \S+ \S+-(\d+) .* Received executor task (\d+)\s*$")
+
+
+def _kill_running(record: dict[str, Any]) -> bool:
+    """Kill the HTEX worker process running ``record``'s task, when it runs on this host."""
+    from ._remote import kill_tree
+    from ._watch import MARKER
+
+    task_id = getattr(record.get("exec_fu"), "parsl_executor_task_id", None)
+    executor = record["dfk"].executors.get(record.get("executor"))
+    logdir = getattr(executor, "worker_logdir", None)
+    if task_id is None or not isinstance(logdir, str) or os.environ.get(MARKER) is None:
+        return False
+    pid = _worker_running(logdir, int(task_id))
+    if pid is None or not _of_this_run(pid, os.environ[MARKER]):
+        return False
+    record["chiltepin_cancelled"] = True
+    kill_tree(pid, include_self=True, grace=0)
     return True
+
+
+def _worker_running(logdir: str, task_id: int) -> int | None:
+    """The pid of the worker whose most recent task, by its log, is ``task_id``."""
+    for log in glob.glob(os.path.join(logdir, "block-*", "*", "worker_*.log")):
+        try:
+            with open(log, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 65536))
+                lines = f.read().decode(errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in reversed(lines):
+            match = _RECEIVED.match(line)
+            if match:
+                if int(match.group(2)) == task_id:
+                    return int(match.group(1))
+                break
+    return None
+
+
+def _of_this_run(pid: int, token: str) -> bool:
+    import psutil
+
+    from ._watch import MARKER
+
+    try:
+        return psutil.Process(pid).environ().get(MARKER) == token
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
 
 
 def cancel_all(futures: Iterable[Any]) -> int:
