@@ -85,23 +85,24 @@ def call_with_limit(func: Callable[..., Any], limit: float, task: str, args: Any
 
 
 def limited(func: Callable[..., Any], limit: float, task: str) -> Callable[..., Any]:
-    """``func`` with a time limit (built once per task and limit, so Parsl's serializer caches it)."""
-
-    @functools.wraps(func)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        return call_with_limit(func, limit, task, args, kwargs)
-
-    return run
+    """``func`` with a time limit: a partial of a module function (serialized by reference, the
+    task function by value), built once per task and limit so Parsl's serializer caches it."""
+    return _shipped(functools.partial(run_limited, func, limit, task), func)
 
 
 def bash_runner(func: Callable[..., Any], limit: float | None, task: str) -> Callable[..., Any]:
     """The function Parsl runs for a bash task: build the command with ``func`` and run it."""
+    return _shipped(functools.partial(run_bash, func, task, limit), func)
 
-    @functools.wraps(func)
-    def run(*args: Any, **kwargs: Any) -> int:
-        return run_bash(func, task, limit, *args, **kwargs)
 
-    return run
+def _shipped(remote: functools.partial[Any], func: Callable[..., Any]) -> functools.partial[Any]:
+    remote.__name__ = getattr(func, "__name__", "task")  # type: ignore[attr-defined]
+    remote.__wrapped__ = func  # type: ignore[attr-defined]  # for the cache key: the task's source
+    return remote
+
+
+def run_limited(func: Callable[..., Any], limit: float, task: str, *args: Any, **kwargs: Any) -> Any:
+    return call_with_limit(func, limit, task, args, kwargs)
 
 
 def _call_with_alarm(func: Callable[..., Any], limit: float, task: str, args: Any, kwargs: Any) -> Any:
