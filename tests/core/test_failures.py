@@ -291,7 +291,8 @@ def test_cancel_a_pending_task_and_its_dependents_fail_clearly(workflow):
     assert pending.cancelled() and pending.done()
     with pytest.raises(UpstreamTaskError) as failed:
         dependent.result(timeout=60)
-    assert isinstance(failed.value.root, TaskCancelled) and failed.value.root_task == "passes"
+    assert isinstance(failed.value.root, TaskCancelled)
+    assert (failed.value.root_task, failed.value.root_resource) == ("passes", "threads")
     assert "cancelled" in str(failed.value)
     assert blocker.result(timeout=60) == 3
     assert blocker.cancel() is False  # done

@@ -190,7 +190,8 @@ def register(func: Callable[..., Any], options: TaskOptions) -> Callable[..., An
 
 
 def task_name(record: Mapping[str, Any]) -> str:
-    options = REGISTRY.get(record["func"])
+    func = record.get("func")
+    options = REGISTRY.get(func) if func is not None else None
     return options.task if options is not None else record.get("func_name") or f"task {record['id']}"
 
 
@@ -284,7 +285,7 @@ def _ended_blocks(label: Any) -> str:
 
 def upstream_error(name: str, label: Any, exc: Any, depends: Sequence[Any] = ()) -> UpstreamTaskError:
     """The error of a task whose dependency failed, naming the task where the failure started."""
-    cancelled = {id(d): d.task_record for d in depends if getattr(d, "task_record", None) and d.cancelled()}
+    cancelled = [d._chiltepin_cancelled_as for d in depends if hasattr(d, "_chiltepin_cancelled_as")]
     roots = []
     for dep_exc, description in exc.dependent_exceptions_tids:
         if isinstance(dep_exc, UpstreamTaskError):
@@ -295,9 +296,7 @@ def upstream_error(name: str, label: Any, exc: Any, depends: Sequence[Any] = ())
             origin = getattr(dep_exc, ORIGIN, None)
             root_name, root_label = (origin[0], origin[1]) if origin else (description, None)
             if isinstance(dep_exc, CancelledError) and not origin:
-                record = next(iter(cancelled.values()), None)
-                root_name = task_name(record) if record else description
-                root_label = record.get("executor") if record else None
+                root_name, root_label = cancelled[0] if cancelled else (description, None)
                 dep_exc = TaskCancelled(root_name, root_label)
             roots.append((root_name, root_label, dep_exc))
     root_task, root_label, root = roots[0]
@@ -383,6 +382,7 @@ def cancel(future: Any) -> bool:
         else:
             pending = False
     if pending:
+        future._chiltepin_cancelled_as = (task_name(record), record.get("executor"))  # for its dependents
         with future._update_lock:
             Future.cancel(future)
         return True

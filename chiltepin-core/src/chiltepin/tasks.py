@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._finished import keep_only_what_users_read
 from ._runtime import parsl_kernel_loaded, state
 from .errors import UnknownResourceError, WorkflowError, did_you_mean
 from .failures import TaskOptions, effective, register, task_future_class, task_options
@@ -149,7 +150,7 @@ class _Task:
         if chiltepin_task_geometry is not None:
             kwargs["parsl_resource_specification"] = _translate(
                 kwargs.get("parsl_resource_specification"), chiltepin_task_geometry, key, self.name)
-        future = self._app(key)(*args, **kwargs)
+        future = keep_only_what_users_read(self._app(key)(*args, **kwargs))
         future.__class__ = task_future_class()
         return future
 
@@ -215,7 +216,7 @@ class JoinTask(_Task):
             self._check_kwargs(kwargs)
         if state.labels is None:
             _require_workflow(self.name)
-        future = self._app("all")(*args, **kwargs)
+        future = keep_only_what_users_read(self._app("all")(*args, **kwargs))
         future.__class__ = task_future_class()
         return future
 

@@ -9,8 +9,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from . import _standby
 from ._runtime import parsl_kernel_loaded, state
+from ._startup.standby import Startup
 from ._watch import Watcher, catch_signals
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
@@ -48,6 +48,7 @@ class Workflow:
         self.resources: dict[str, ResolvedResource] = {}
         self.dfk: Any = None
         self._remove_log_handler: Any = None
+        self._startup: Startup | None = None
         self._retry_handler: Any = None
         self._watcher: Watcher | None = None
         self._restore_signals: Any = None
@@ -69,10 +70,10 @@ class Workflow:
             manager = get_plugin_manager()
             resources = resolve_all(self.document, manager, self.include)
             self._watcher = Watcher()  # before any helper starts: they inherit its run token
-            _standby.prepare(_standby_requests(resources, manager),
-                             log_dir=os.path.join(self.options["run_dir"], "standby-pools"))
+            startup = Startup(self.options["run_dir"])
+            startup.prepare(resources, manager.records("executor_backends"))
             try:
-                executors = [build_executor(r, manager) for r in resources.values()]
+                executors = [startup.apply(build_executor(r, manager), r) for r in resources.values()]
                 for executor in executors:
                     self._watcher.track(executor)
                 config = self._parsl_config(executors, resources)
@@ -85,11 +86,12 @@ class Workflow:
 
                 self.dfk = DataFlowKernelLoader.load(config)
             except BaseException:
-                _standby.release()
+                startup.close(everything=True)
                 self._detach_log_handler()
                 self._stop_watching()
                 raise
-            _standby.release(keep_taken=True)
+            startup.started()
+            self._startup = startup
             self._restore_signals = catch_signals()
             self.resources = resources
             state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]),
@@ -116,7 +118,7 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            for step in (_standby.stop_unfed, self._detach_log_handler, self._close_retry_handler,
+            for step in (self._close_startup, self._detach_log_handler, self._close_retry_handler,
                          self._stop_watching):
                 try:
                     step()
@@ -125,6 +127,11 @@ class Workflow:
         if errors:
             raise WorkflowError(f"workflow cleanup failed: {errors[0]!r}"
                                 + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")) from errors[0]
+
+    def _close_startup(self) -> None:
+        startup, self._startup = self._startup, None
+        if startup is not None:
+            startup.close()
 
     def _stop_watching(self) -> None:
         restore, self._restore_signals = self._restore_signals, None
@@ -160,9 +167,9 @@ class Workflow:
     def _parsl_config(self, executors: list[Any], resources: dict[str, ResolvedResource]) -> Any:
         from parsl.config import Config
 
-        opts = self.options
         from .failures import RetryHandler
 
+        opts = self.options
         self._retry_handler = RetryHandler(resources, opts)
         kwargs: dict[str, Any] = {
             "executors": executors, "run_dir": opts["run_dir"], "retries": 0, "retry_handler": self._retry_handler,
@@ -226,17 +233,6 @@ class Workflow:
 
         dfk = self._running_dfk()
         return cancel_all(record["app_fu"] for record in list(dfk.tasks.values()))
-
-
-def _standby_requests(resources: dict[str, ResolvedResource], manager: Any) -> list[tuple[str, str]]:
-    """Interchanges for every block-running backend; the first pool of local ``htex`` resources
-    whose blocks need no environment lines (a standby pool cannot replay them)."""
-    backends = manager.records("executor_backends")
-    requests = [(n, "interchange") for n, r in resources.items() if backends[r.backend].needs_provider]
-    requests += [(n, "pool") for n, r in resources.items()
-                 if r.backend == "htex" and r.provider == "localhost" and not r.get("environment")
-                 and r.get("init_blocks", 0) > 0]
-    return requests
 
 
 def active_workflow() -> Workflow | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -11,7 +10,6 @@ from chiltepin.plugins import ExecutorBackend, Int, ResolvedResource, Setting, S
 from chiltepin.plugins.common import HTEX_SETTINGS, htex_kwargs
 
 from .launchers import PARSL_NAMES
-from .worker_pool import FORK_SERVER
 
 #: HTEX settings that Parsl's MPIExecutor takes (it fixes the worker count and core share itself).
 MPI_HTEX_SETTINGS = tuple(s for s in HTEX_SETTINGS
@@ -53,16 +51,13 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
                f"each takes at least one node, so use at most {nodes}")
 
 
-def pool_command(resource: ResolvedResource) -> str:
+def pool_command() -> str:
     """The worker pool command of an MPI block: :mod:`chiltepin_mpi.worker_pool` with Parsl's pool
-    arguments. Local blocks use this interpreter; others the ``python3`` their environment lines
-    put on PATH (where Parsl's ``process_worker_pool.py`` would be found)."""
+    arguments, run by the ``python3`` the block's environment lines put on PATH (where Parsl's
+    ``process_worker_pool.py`` would be found); core runs local blocks with its own interpreter."""
     from parsl.executors.high_throughput.executor import DEFAULT_LAUNCH_CMD
 
-    arguments = DEFAULT_LAUNCH_CMD.split(" ", 1)[1]
-    if resource.provider == "localhost":
-        return f"{sys.executable} -m chiltepin_mpi.worker_pool {FORK_SERVER} {arguments}"
-    return f"python3 -m chiltepin_mpi.worker_pool {arguments}"
+    return f"python3 -m chiltepin_mpi.worker_pool {DEFAULT_LAUNCH_CMD.split(' ', 1)[1]}"
 
 
 def build(resource: ResolvedResource, provider: Any) -> Any:
@@ -71,7 +66,7 @@ def build(resource: ResolvedResource, provider: Any) -> Any:
 
     launcher = mpi_launcher(resource.options)
     apps = resource.get("max_mpi_apps", 1)
-    kwargs = {**htex_kwargs(resource), "launch_cmd": pool_command(resource)}
+    kwargs = {**htex_kwargs(resource), "launch_cmd": pool_command()}
     return ChiltepinMPIExecutor(
         provider=provider, max_workers_per_block=apps, mpi_launcher=PARSL_NAMES.get(launcher, "mpiexec"),
         launcher=launcher, mpi_command=resource.get("mpi_command"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from parsl.executors import MPIExecutor
@@ -30,11 +30,8 @@ class ChiltepinMPIExecutor(MPIExecutor):
     """
 
     def __init__(self, *, launcher: str, mpi_command: str | None = None, local_slots: int | None = None,
-                 interchange_launch_cmd: Sequence[str] | None = None, **kwargs: Any):
+                 **kwargs: Any):
         super().__init__(**kwargs)
-        if interchange_launch_cmd is not None:
-            # MPIExecutor's signature says str, but HTEX runs this as an argument list.
-            self.interchange_launch_cmd = interchange_launch_cmd
         self.chiltepin_launcher = launcher
         self.mpi_command = mpi_command
         self.local_slots = local_slots
