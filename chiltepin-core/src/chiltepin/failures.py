@@ -342,14 +342,6 @@ class DelayScheduler:
                 _, _, gate, _ = heapq.heappop(self._heap)
             gate.set_result(None)
 
-    def release_all(self) -> None:
-        """Let every held task go now (the workflow is stopping)."""
-        with self._cond:
-            held, self._heap = self._heap, []
-        for _, _, gate, _ in held:
-            if not gate.done():
-                gate.set_result(None)
-
     def close(self) -> None:
         with self._cond:
             self._closed = True
