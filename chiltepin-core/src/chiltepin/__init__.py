@@ -27,17 +27,20 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+source"
 
-__all__ = ["BashTaskError", "ChiltepinError", "ConfigError", "PluginError", "TaskCancelled", "TaskError", "TaskLost",
-           "TaskTimeout", "UnknownResourceError", "UpstreamTaskError", "Workflow", "WorkflowError", "__version__"]
+#: Public names loaded on first use, by the module that holds them. BashTaskError extends Parsl's
+#: BashExitFailure, so it loads with Parsl.
+_LAZY = {"Workflow": "workflow", "active_workflow": "workflow", "PoolExecutor": "concurrent",
+         "BashTaskError": "_remote",
+         **dict.fromkeys(("parallel", "pipeline", "Graph", "GraphError", "ContainerTask", "ParallelTask",
+                          "MapReduceTask"), "patterns")}
+
+__all__ = ["ChiltepinError", "ConfigError", "PluginError", "TaskCancelled", "TaskError", "TaskLost", "TaskTimeout",
+           "UnknownResourceError", "UpstreamTaskError", "WorkflowError", "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Workflow":
-        from .workflow import Workflow
+    if name in _LAZY:
+        from importlib import import_module
 
-        return Workflow
-    if name == "BashTaskError":  # it extends Parsl's BashExitFailure, so it loads with Parsl
-        from ._remote import BashTaskError
-
-        return BashTaskError
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'chiltepin' has no attribute {name!r}")

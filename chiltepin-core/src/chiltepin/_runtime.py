@@ -20,12 +20,15 @@ class RuntimeState:
     resource's timeout may differ from one workflow to the next).
     """
 
+    labels: frozenset[str] | None
+    resources: Mapping[str, ResolvedResource]
+    options: Mapping[str, Any]
+    memoize: bool
+    generation: int
+
     def __init__(self) -> None:
-        self.labels: frozenset[str] | None = None
-        self.resources: Mapping[str, ResolvedResource] = MappingProxyType({})
-        self.options: Mapping[str, Any] = MappingProxyType({})
-        self.memoize = False
         self.generation = 0
+        self.deactivate()
 
     def activate(self, resources: Mapping[str, ResolvedResource], memoize: bool,
                  options: Mapping[str, Any] | None = None) -> None:
@@ -36,7 +39,10 @@ class RuntimeState:
         self.generation = next(_generations)
 
     def deactivate(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        self.labels = None
+        self.resources = MappingProxyType({})
+        self.options = MappingProxyType({})
+        self.memoize = False
 
 
 state = RuntimeState()

@@ -222,12 +222,16 @@ class RetryHandler:
             raise upstream_error(name, label, exc, record["depends"]) from None
         if isinstance(exc, TaskTimeout) and exc.resource is None:
             exc.resource = label
+        budget = self.workflow.get("lost_task_retries", LOST_TASK_RETRIES.default)
         if is_lost(exc):
             losses = record.setdefault("chiltepin_losses", [])
             losses.append(where_lost(exc, label))
-            if len(losses) <= self.workflow.get("lost_task_retries", LOST_TASK_RETRIES.default):
+            if len(losses) <= budget:
                 return 0
             raise TaskLost(name, label, losses, exc) from exc
+        if killed_with_its_block(exc) and len(record.get("chiltepin_losses", ())) < budget:
+            record.setdefault("chiltepin_losses", []).append(f"command killed (exit code {exc.exitcode})")
+            return 0
         resource = self.resources.get(label)
         retries = effective("retries", options, resource, self.workflow) or 0
         retry = record["fail_count"] - len(record.get("chiltepin_losses", ()))
@@ -256,6 +260,14 @@ LOST_TYPES: tuple[str, ...] = ("ManagerLost", "WorkerLost", "BadStateException")
 def is_lost(exc: BaseException) -> bool:
     """Whether ``exc`` says the task was lost with its worker, manager or block (not its own fault)."""
     return type(exc).__name__ in LOST_TYPES and type(exc).__module__.startswith("parsl.")
+
+
+def killed_with_its_block(exc: BaseException) -> bool:
+    """A bash task whose command was killed by SIGTERM/SIGKILL, as when its block ends under it
+    (:mod:`chiltepin._resubmit`); resubmitted on the lost budget, then retried as a failure."""
+    from ._resubmit import lost_with_its_block
+
+    return not is_lost(exc) and lost_with_its_block(exc)
 
 
 def where_lost(exc: BaseException, label: Any) -> str:

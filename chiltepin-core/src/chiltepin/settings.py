@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,10 +238,6 @@ class Setting:
         if self.default is not None:
             out["default"] = self.default
         return out
-
-
-def settings_by_name(settings: Sequence[Setting]) -> dict[str, Setting]:
-    return {s.name: s for s in settings}
 
 
 def check_values(where: str, values: Mapping[str, Any], claims: Mapping[str, Setting], *, owner: str,

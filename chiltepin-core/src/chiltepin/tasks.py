@@ -141,6 +141,8 @@ class _Task:
                  chiltepin_task_geometry: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
         if kwargs:
             self._check_kwargs(kwargs)
+            if "outputs" in kwargs or "inputs" in kwargs:
+                _track_paths(kwargs)
         if executor is None:
             key: Any = "all" if self._default_key is None else _executor_key(self._default_key, self.name)
             if state.labels is None:
@@ -157,6 +159,23 @@ class _Task:
 
 def _executor_tuple(choice: str | tuple[str, ...]) -> tuple[str, ...]:
     return (choice,) if isinstance(choice, str) else tuple(choice)
+
+    def map(self, *iterables: Any, executor: ExecutorChoice = None, strict: bool = False, **kwargs: Any) -> Any:
+        """Call the task once per item, zipping ``iterables`` like the builtin ``map`` (``strict=True``
+        refuses different lengths); one future of the list of results, in input order. Keyword
+        arguments go to every call. See :mod:`chiltepin.patterns`."""
+        from .patterns import map_task
+
+        return map_task(self, iterables, executor, strict, kwargs)
+
+
+def _track_paths(kwargs: dict[str, Any]) -> None:
+    """Plain path strings in ``inputs=``/``outputs=`` become Parsl Files that are still strings."""
+    from ._paths import tracked
+
+    for name in ("inputs", "outputs"):
+        if name in kwargs:
+            kwargs[name] = tracked(kwargs[name])
 
 
 def _translate(spec: Any, geometry: Any, key: Any, task: str) -> dict[str, Any]:

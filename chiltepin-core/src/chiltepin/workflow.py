@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import logging
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -14,7 +16,7 @@ from ._startup.standby import Startup
 from ._watch import Watcher, catch_signals
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
-from .errors import WorkflowError
+from .errors import ConfigError, WorkflowError, did_you_mean
 from .plugins.manager import get_plugin_manager
 from .plugins.records import ResolvedResource
 
@@ -34,8 +36,9 @@ class Workflow:
     ``config`` is a YAML path, a mapping or None (only the built-in ``local`` resource).
     ``include`` limits the resources loaded (``local`` is always loaded). Other keyword options
     (``retries``, ``checkpoint_mode``, ``resume``, ``strategy_period``, ...) override the
-    file's ``workflow:`` block. Use it as a context manager, or call :meth:`start` and
-    :meth:`cleanup`. Only one workflow runs in a process at a time.
+    file's ``workflow:`` block. Use it as a context manager (``exit_mode`` says what leaving the
+    block does), or call :meth:`start` and :meth:`cleanup`. Only one workflow runs in a process at
+    a time; :func:`chiltepin.active_workflow` returns it.
     """
 
     def __init__(self, config: ConfigSource = None, *, include: Sequence[str] | None = None,
@@ -49,6 +52,7 @@ class Workflow:
         self.dfk: Any = None
         self._remove_log_handler: Any = None
         self._startup: Startup | None = None
+        self._observer: Any = None
         self._retry_handler: Any = None
         self._watcher: Watcher | None = None
         self._restore_signals: Any = None
@@ -94,6 +98,9 @@ class Workflow:
             self._startup = startup
             self._restore_signals = catch_signals()
             self.resources = resources
+            from .runs.observe import start_observing
+
+            self._observer = start_observing(self.dfk, resources, self.options)
             state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]),
                            options=self.options)
             _active = self
@@ -110,6 +117,7 @@ class Workflow:
             dfk, self.dfk = self.dfk, None
             if dfk is not None:
                 try:
+                    _finish_launches(dfk)
                     dfk.cleanup()
                 except Exception as exc:
                     errors.append(exc)
@@ -118,8 +126,8 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            for step in (self._close_startup, self._detach_log_handler, self._close_retry_handler,
-                         self._stop_watching):
+            for step in (self._stop_observing, self._close_startup, self._detach_log_handler,
+                         self._close_retry_handler, self._stop_watching):
                 try:
                     step()
                 except Exception as exc:
@@ -132,6 +140,10 @@ class Workflow:
         startup, self._startup = self._startup, None
         if startup is not None:
             startup.close()
+    def _stop_observing(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
 
     def _stop_watching(self) -> None:
         restore, self._restore_signals = self._restore_signals, None
@@ -155,12 +167,22 @@ class Workflow:
         return self.start()
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        mode = self.options["exit_mode"]
+        if mode == "skip":
+            atexit.register(self._cleanup_if_running)
+            return
+        if mode == "wait" and exc_type is None and self.dfk is not None:
+            self.dfk.wait_for_current_tasks()
         try:
             self.cleanup()
         except WorkflowError:
             if exc_type is None:
                 raise
             logger.exception("workflow cleanup failed while handling another error")
+
+    def _cleanup_if_running(self) -> None:
+        if self.dfk is not None:
+            self.cleanup()
 
     # -- Parsl -----------------------------------------------------------------------------
 
@@ -178,6 +200,10 @@ class Workflow:
         }
         checkpoint: dict[str, Any] = {"checkpoint_mode": opts["checkpoint_mode"],
                                       "checkpoint_period": opts["checkpoint_period"]}
+        if opts["monitoring"]:
+            from .runs.observe import monitoring_hub
+
+            kwargs["monitoring"] = monitoring_hub(opts)
         parameters = inspect.signature(Config).parameters
         if "dependency_resolver" in parameters:
             # Futures inside lists, tuples and dicts are dependencies too (``reduce(futures)``).
@@ -234,7 +260,46 @@ class Workflow:
         dfk = self._running_dfk()
         return cancel_all(record["app_fu"] for record in list(dfk.tasks.values()))
 
+    def job_script(self, name: str) -> str:
+        """The batch script a block of resource ``name`` would submit, without submitting anything
+        (as dask-jobqueue's ``cluster.job_script()``); see :mod:`chiltepin.job_script` for the
+        placeholders that stand for run-specific values."""
+        from .job_script import job_script
+
+        manager = get_plugin_manager()
+        resources = self.resources or resolve_all(self.document, manager, [name] if name in self.document.resources
+                                                  else None)
+        if name not in resources:
+            raise ConfigError(f"no resource named '{name}' in the configuration"
+                              f"{did_you_mean(name, list(resources))}")
+        return job_script(resources[name], manager, self.options["run_dir"])
+
+
+def _finish_launches(dfk: Any) -> None:
+    """Let Parsl hand every submitted task to its executor before the executors stop: Parsl stops
+    its launch thread only after them, and a launch racing an HTEX shutdown aborts the process
+    inside ZMQ (seen when a ``with`` block is left by an exception right after submitting)."""
+    launcher = getattr(dfk, "_task_launch_pool", None)
+    if launcher is not None:
+        launcher.shutdown(wait=True)
+
 
 def active_workflow() -> Workflow | None:
     """The running workflow of this process, if any."""
     return _active
+
+
+def _forget_after_fork() -> None:
+    """A forked child (a worker of a process pool, say) does not run its parent's workflow, so it
+    may start one of its own (a chiltepin agent does)."""
+    global _active
+    if _active is None:
+        return
+    _active = None
+    state.deactivate()
+    dflow = sys.modules.get("parsl.dataflow.dflow")
+    if dflow is not None:
+        dflow.DataFlowKernelLoader.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)

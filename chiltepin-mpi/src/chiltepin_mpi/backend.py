@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chiltepin.errors import PluginError
 from chiltepin.plugins import ExecutorBackend, Int, ResolvedResource, Setting, Str, get_plugin_manager
 from chiltepin.plugins.common import HTEX_SETTINGS, htex_kwargs
 
 from .launchers import PARSL_NAMES
+
+if TYPE_CHECKING:
+    from parsl.providers.base import ExecutionProvider
+
+    from .executor import ChiltepinMPIExecutor
 
 #: HTEX settings that Parsl's MPIExecutor takes (it fixes the worker count and core share itself).
 MPI_HTEX_SETTINGS = tuple(s for s in HTEX_SETTINGS
@@ -21,9 +26,10 @@ MPI_SETTINGS: tuple[Setting, ...] = (
             "MPI tasks run at once per block (Parsl's max_workers_per_block). Each task takes at least "
             "one node, so at most nodes_per_block; on localhost, the tasks share this machine."),
     Setting("mpi_launcher", Str(), None,
-            "MPI launcher whose command tasks get as $PARSL_MPI_PREFIX: srun, mpiexec (MPICH/Hydra, Intel "
-            "MPI), mpiexec-openmpi, aprun, or one a plugin adds. Default: srun on provider slurm, mpiexec "
-            "elsewhere."),
+            "MPI launcher whose command tasks get as $PARSL_MPI_PREFIX: srun, mpiexec (the worker's mpiexec, "
+            "its flavour detected from 'mpiexec --version'), a flavour named outright (mpiexec-openmpi, "
+            "mpiexec-mpich, mpiexec-intel, mpiexec-mvapich), aprun, or one a plugin adds. Default: srun on "
+            "provider slurm, mpiexec elsewhere."),
     Setting("mpi_command", Str(), None,
             "Program that replaces the launcher's own at the start of $PARSL_MPI_PREFIX, e.g. "
             "mpiexec.mpich or /opt/openmpi/bin/mpirun (default: the launcher's, on PATH)."),
@@ -60,7 +66,7 @@ def pool_command() -> str:
     return f"python3 -m chiltepin_mpi.worker_pool {DEFAULT_LAUNCH_CMD.split(' ', 1)[1]}"
 
 
-def build(resource: ResolvedResource, provider: Any) -> Any:
+def build(resource: ResolvedResource, provider: ExecutionProvider | None) -> ChiltepinMPIExecutor:
     """A :class:`ChiltepinMPIExecutor` labelled with the resource's name."""
     from .executor import ChiltepinMPIExecutor
 

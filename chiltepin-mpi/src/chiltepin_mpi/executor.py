@@ -58,6 +58,7 @@ class ChiltepinMPIExecutor(MPIExecutor):
             raise InvalidResourceSpecification(
                 keys, f"resource '{self.label}' runs MPI tasks, which need a geometry "
                       f"(chiltepin_task_geometry={{'num_nodes': ..., 'ranks_per_node': ...}}): {exc}") from None
+        assert self.provider is not None, "an MPI resource always has a provider"
         nodes = self.provider.nodes_per_block
         if geometry.num_nodes > nodes:  # type: ignore[operator]
             # Parsl would keep such a task in the block's backlog forever.
@@ -77,6 +78,7 @@ class ChiltepinMPIExecutor(MPIExecutor):
         context = {
             "resource_spec": {**others, **parsl_spec},
             "task_executor": {"f": "chiltepin_mpi.worker.execute",
-                              "k": {"launcher": self.chiltepin_launcher, "spec": spec, "command": self.mpi_command}},
+                              "k": {"launcher": self.chiltepin_launcher, "spec": spec, "command": self.mpi_command,
+                                    "resource": self.label}},
         }
         return self.submit_payload(context, buffer)

@@ -5,6 +5,7 @@ import pluggy
 from ..settings import AnyOf, Bool, Choice, Float, Int, Mapping_, Setting, SettingType, Str, StrList
 from .manager import PluginFailure, PluginInfo, PluginManager, PluginWarning, get_plugin_manager, set_plugin_manager
 from .records import (
+    ConfigBlock,
     ExecutorBackend,
     LauncherSpec,
     ResolvedResource,
@@ -18,8 +19,8 @@ from .records import (
 hookimpl = pluggy.HookimplMarker("chiltepin")
 
 __all__ = [
-    "AnyOf", "Bool", "Choice", "ExecutorBackend", "Float", "Int", "LauncherSpec", "Mapping_", "PluginFailure",
-    "PluginInfo", "PluginManager", "PluginWarning", "ResolvedResource", "ResourceProvider", "Setting",
+    "AnyOf", "Bool", "Choice", "ConfigBlock", "ExecutorBackend", "Float", "Int", "LauncherSpec", "Mapping_",
+    "PluginFailure", "PluginInfo", "PluginManager", "PluginWarning", "ResolvedResource", "ResourceProvider", "Setting",
     "SettingType", "Site", "Str", "StrList", "Subcommand", "TransferProvider", "Transferer", "get_plugin_manager",
     "hookimpl", "set_plugin_manager",
 ]

@@ -73,7 +73,7 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     Core points every HTEX-derived executor at the workflow's fast start-up after it is built
     (interchange and local pool commands); backends need do nothing for it.
     """
-    return {
+    kwargs: dict[str, Any] = {
         "label": resource.name,
         "address": resolve_address(resource.name, resource.get("address") or "127.0.0.1"),
         "worker_debug": resource.get("worker_debug", False),
@@ -81,3 +81,9 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
         "heartbeat_period": resource.get("heartbeat_period", 30),
         "heartbeat_threshold": resource.get("heartbeat_threshold", 120),
     }
+    if resource.provider is not None:
+        from .manager import get_plugin_manager
+
+        drain = get_plugin_manager().lookup("resource_providers", resource.provider).drain_period
+        kwargs["drain_period"] = drain(resource) if drain else None
+    return kwargs
