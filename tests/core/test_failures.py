@@ -283,8 +283,9 @@ def test_a_failed_bash_task_carries_its_exit_code_and_stderr(workflow, tmp_path)
 
 # -- cancellation -----------------------------------------------------------------------------
 
-def test_cancel_a_pending_task_and_its_dependents_fail_clearly(workflow):
-    blocker = sleepy(3, executor="threads")
+def test_cancel_a_pending_task_and_its_dependents_fail_clearly(workflow, tmp_path):
+    blocker = record_pid_and_sleep(tmp_path / "started", 3, executor="threads")
+    wait_for(tmp_path / "started")
     pending = passes(blocker, executor="threads")
     dependent = passes(pending, executor="threads")
     assert pending.cancel() is True
@@ -294,7 +295,7 @@ def test_cancel_a_pending_task_and_its_dependents_fail_clearly(workflow):
     assert isinstance(failed.value.root, TaskCancelled)
     assert (failed.value.root_task, failed.value.root_resource) == ("passes", "threads")
     assert "cancelled" in str(failed.value)
-    assert blocker.result(timeout=60) == 3
+    assert blocker.result(timeout=60) == "finished"
     assert blocker.cancel() is False  # done
 
 
@@ -310,19 +311,20 @@ def test_cancel_a_running_task_kills_it_on_a_local_htex_worker(workflow, tmp_pat
     assert worker_pid(executor="h").result(timeout=60) != worker  # the pool started a new worker
 
 
-def test_a_running_task_in_a_thread_cannot_be_cancelled(workflow):
-    future = sleepy(1, executor="threads")
-    time.sleep(0.3)
+def test_a_running_task_in_a_thread_cannot_be_cancelled(workflow, tmp_path):
+    future = record_pid_and_sleep(tmp_path / "started", 1, executor="threads")
+    wait_for(tmp_path / "started")
     assert future.cancel() is False
-    assert future.result(timeout=60) == 1
+    assert future.result(timeout=60) == "finished"
 
 
-def test_workflow_cancel_cancels_every_unfinished_task(workflow):
-    blocker = sleepy(2, executor="threads")
+def test_workflow_cancel_cancels_every_unfinished_task(workflow, tmp_path):
+    blocker = record_pid_and_sleep(tmp_path / "started", 2, executor="threads")
+    wait_for(tmp_path / "started")  # running: not cancellable in a thread
     waiting = [passes(blocker, executor="threads") for _ in range(3)]
     assert workflow.cancel() >= 3
     assert all(f.cancelled() for f in waiting)
-    assert blocker.result(timeout=60) == 2
+    assert blocker.result(timeout=60) == "finished"
 
 
 # -- decorator forms --------------------------------------------------------------------------
