@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 
 from cold_start import timed
@@ -45,7 +46,7 @@ def main() -> None:
     for i in range(args.runs):
         pairs = [("as shipped", SHIPPED), ("without watcher and handlers", WITHOUT)]
         for name, source in pairs if i % 2 == 0 else reversed(pairs):
-            results[name].append(timed(source, run_dir))
+            results[name].append(timed(sys.executable, source, run_dir))
     print(f"import to first result, {args.runs} fresh processes each; load average "
           f"{open('/proc/loadavg').read().split()[0]}")
     for name, values in results.items():

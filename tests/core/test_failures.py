@@ -147,13 +147,6 @@ def fails_loudly(stderr=None):
     return "for i in 1 2 3; do echo line $i >&2; done; exit 7"
 
 
-@python_task
-def sleepy(seconds):
-    import time
-    time.sleep(seconds)
-    return seconds
-
-
 # -- retries ----------------------------------------------------------------------------------
 
 def test_retry_delays_space_the_attempts_apart(workflow, tmp_path):
