@@ -1,7 +1,9 @@
 """Throughput of a chiltepin python_task against a raw Parsl python_app, same executor, same run.
 
-Both are defined once; both submit N no-op tasks to the same executor of one running workflow
-and wait for all of them. Repeats alternate the order; the medians and their ratio are printed.
+All are defined once; each submits N no-op tasks to the same executor of one running workflow
+and waits for all of them. Besides the plain task, a task with ``retries=2, timeout=600`` is
+measured (its time limit runs on the worker; its retry policy only when a task fails). Repeats
+rotate the order; the medians and their ratios to raw Parsl are printed.
 Run: .venv/bin/python benchmarks/wrapper_overhead.py [--tasks 2000] [--repeats 7]
 """
 
@@ -23,6 +25,7 @@ def noop(x):
 
 raw_noop = python_app(noop, executors="all")
 chiltepin_noop = python_task(noop)
+limited_noop = python_task(retries=2, timeout=600)(noop)
 
 
 def run_batch(submit, n: int) -> float:
@@ -33,20 +36,21 @@ def run_batch(submit, n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def measure(label: str, n: int, repeats: int) -> tuple[float, float]:
+def measure(label: str, n: int, repeats: int) -> dict[str, float]:
     raw = python_app(noop, executors=[label])
     variants = {
         "parsl": lambda i: raw(i),
         "chiltepin": lambda i: chiltepin_noop(i, executor=[label]),
+        "limits": lambda i: limited_noop(i, executor=[label]),
     }
     for submit in variants.values():
         run_batch(submit, min(n, 200))  # warm up workers and caches
     rates: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
     for r in range(repeats):
-        order = list(variants) if r % 2 == 0 else list(reversed(variants))
-        for name in order:
+        for name in names[r % len(names):] + names[:r % len(names)]:
             rates[name].append(run_batch(variants[name], n))
-    return statistics.median(rates["parsl"]), statistics.median(rates["chiltepin"])
+    return {name: statistics.median(values) for name, values in rates.items()}
 
 
 def main() -> None:
@@ -59,11 +63,14 @@ def main() -> None:
         "htex": {"provider": "localhost", "max_workers_per_node": 2, "init_blocks": 1},
     }
     with Workflow(config, run_dir=tempfile.mkdtemp(prefix="chiltepin-bench-")):
-        print(f"{args.tasks} no-op tasks, median of {args.repeats} alternating repeats")
-        print(f"{'executor':28} {'raw parsl':>12} {'chiltepin':>12} {'ratio':>7}")
+        print(f"{args.tasks} no-op tasks, median of {args.repeats} rotating repeats; "
+              f"load average {open('/proc/loadavg').read().split()[0]}")
+        print(f"{'executor':28} {'raw parsl':>12} {'chiltepin':>12} {'ratio':>7} {'retries+timeout':>16} {'ratio':>7}")
         for label, title in (("threads", "ThreadPool, 2 threads"), ("htex", "HTEX, 2 workers, loopback")):
-            parsl_rate, chiltepin_rate = measure(label, args.tasks, args.repeats)
-            print(f"{title:28} {parsl_rate:9.0f} t/s {chiltepin_rate:9.0f} t/s {chiltepin_rate / parsl_rate:7.3f}")
+            rate = measure(label, args.tasks, args.repeats)
+            print(f"{title:28} {rate['parsl']:9.0f} t/s {rate['chiltepin']:9.0f} t/s "
+                  f"{rate['chiltepin'] / rate['parsl']:7.3f} {rate['limits']:12.0f} t/s "
+                  f"{rate['limits'] / rate['parsl']:7.3f}")
 
 
 if __name__ == "__main__":

@@ -54,3 +54,27 @@ def _workers_import_test_modules():
         os.environ.pop("PYTHONPATH", None)
     else:
         os.environ["PYTHONPATH"] = old
+
+
+#: Every process this test session starts carries this, so leftovers are told from other sessions'.
+SESSION = os.environ.setdefault("CHILTEPIN_TEST_SESSION", __import__("uuid").uuid4().hex)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_process_of_a_run_left_behind():
+    """At the end of each test module, no process of any workflow run of this session (helpers,
+    pools, workers, standbys, forkservers, watchers, processes of its Slurm jobs) may be alive."""
+    yield
+    import time
+
+    from stopping import session_run_processes
+
+    keep = os.environ.get("CHILTEPIN_RUN")  # a workflow still running in this process is not a leftover
+    deadline = time.monotonic() + 15
+    while (left := session_run_processes(SESSION, keep)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if left:
+        described = [f"{p.pid} {' '.join(p.cmdline())[:120]}" for p in left]
+        for proc in left:
+            proc.kill()
+        pytest.fail("processes of a workflow run were left behind (killed now):\n" + "\n".join(described))

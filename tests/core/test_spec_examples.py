@@ -14,6 +14,7 @@ from concurrent.futures import TimeoutError
 import pytest
 from chiltepin import Workflow
 from chiltepin.tasks import bash_task, join_task, python_task
+from parsl.app.errors import BashExitFailure
 
 CONFIG = {
     "local": {"max_workers_per_node": 2, "init_blocks": 1},
@@ -229,8 +230,11 @@ def test_join_tasks(workflow, in_tmp):
     assert process_all_files(files).result() is True
     (in_tmp / "data3.txt").write_text("")
     # A failing bash task fails its future, so the reduction fails with it and says which task.
-    with pytest.raises(Exception, match="raised BashExitFailure"):
+    with pytest.raises(Exception) as failed:
         process_all_files(files).result()
+    cause = failed.value.__cause__
+    assert "upstream task process_one" in str(cause) and "exit code 1" in str(cause)
+    assert isinstance(cause.root, BashExitFailure)
 
 
 def test_join_compiles_and_runs_c(workflow, in_tmp):

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ChiltepinError, ConfigError, PluginError, UnknownResourceError, WorkflowError
+from .errors import (
+    ChiltepinError,
+    ConfigError,
+    PluginError,
+    TaskCancelled,
+    TaskError,
+    TaskLost,
+    TaskTimeout,
+    UnknownResourceError,
+    UpstreamTaskError,
+    WorkflowError,
+)
 
 try:
     from importlib.metadata import PackageNotFoundError, version
@@ -16,13 +27,15 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+source"
 
-#: Public names loaded on first use, by the module that holds them.
+#: Public names loaded on first use, by the module that holds them. BashTaskError extends Parsl's
+#: BashExitFailure, so it loads with Parsl.
 _LAZY = {"Workflow": "workflow", "active_workflow": "workflow", "PoolExecutor": "concurrent",
+         "BashTaskError": "_remote",
          **dict.fromkeys(("parallel", "pipeline", "Graph", "GraphError", "ContainerTask", "ParallelTask",
                           "MapReduceTask"), "patterns")}
 
-__all__ = ["ChiltepinError", "ConfigError", "PluginError", "UnknownResourceError", "WorkflowError", "__version__",
-           *_LAZY]
+__all__ = ["ChiltepinError", "ConfigError", "PluginError", "TaskCancelled", "TaskError", "TaskLost", "TaskTimeout",
+           "UnknownResourceError", "UpstreamTaskError", "WorkflowError", "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,32 +1,47 @@
-"""What the running workflow tells the task wrappers: its resources and whether to memoize."""
+"""What the running workflow tells the task wrappers: its resources, options and whether to memoize."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from .plugins.records import ResolvedResource
 
+_generations = itertools.count(1)
+
 
 class RuntimeState:
-    """Set by :class:`chiltepin.Workflow` on start, cleared on cleanup."""
+    """Set by :class:`chiltepin.Workflow` on start, cleared on cleanup.
+
+    ``generation`` changes with every start, so tasks rebuild the Parsl apps they cached (a
+    resource's timeout may differ from one workflow to the next).
+    """
 
     labels: frozenset[str] | None
     resources: Mapping[str, ResolvedResource]
+    options: Mapping[str, Any]
     memoize: bool
+    generation: int
 
     def __init__(self) -> None:
+        self.generation = 0
         self.deactivate()
 
-    def activate(self, resources: Mapping[str, ResolvedResource], memoize: bool) -> None:
+    def activate(self, resources: Mapping[str, ResolvedResource], memoize: bool,
+                 options: Mapping[str, Any] | None = None) -> None:
         self.resources = MappingProxyType(dict(resources))
+        self.options = MappingProxyType(dict(options or {}))
         self.memoize = memoize
         self.labels = frozenset(resources)
+        self.generation = next(_generations)
 
     def deactivate(self) -> None:
         self.labels = None
         self.resources = MappingProxyType({})
+        self.options = MappingProxyType({})
         self.memoize = False
 
 

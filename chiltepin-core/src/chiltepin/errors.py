@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from concurrent.futures import CancelledError
+from typing import Any
 
 
 class ChiltepinError(Exception):
@@ -40,6 +42,85 @@ class UnknownResourceError(ChiltepinError, ValueError):
 
 class TransferError(ChiltepinError, RuntimeError):
     """A data transfer or deletion failed; the message names the endpoints and paths."""
+
+
+class TaskError(ChiltepinError):
+    """A task's future failed for a reason chiltepin recognised; ``task`` and ``resource`` name it.
+
+    The attributes are plain values, so a run database can record them without parsing text.
+    """
+
+    task: str | None = None
+    resource: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keyword-only constructors pickle through their state
+        return (_rebuild, (type(self), self.__dict__))
+
+
+def _rebuild(cls: type[BaseException], state: dict[str, Any]) -> BaseException:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    return error
+
+
+class TaskTimeout(TaskError, TimeoutError):
+    """A task ran longer than its ``timeout``; its processes were killed."""
+
+    def __init__(self, task: str, limit: float, resource: str | None = None):
+        self.task, self.limit, self.resource = task, limit, resource
+        super().__init__(task, limit)
+
+    def __str__(self) -> str:
+        where = f" on resource '{self.resource}'" if self.resource else ""
+        return f"task {self.task}{where} exceeded its timeout of {self.limit:g} s and was killed"
+
+
+class TaskCancelled(TaskError, CancelledError):
+    """A task was cancelled (``future.cancel()`` or ``Workflow.cancel()``)."""
+
+    def __init__(self, task: str, resource: str | None = None, running: bool = False):
+        self.task, self.resource, self.running = task, resource, running
+        super().__init__(task)
+
+    def __str__(self) -> str:
+        where = f" on resource '{self.resource}'" if self.resource else ""
+        return f"task {self.task}{where} was cancelled" + (" while running (killed)" if self.running else "")
+
+
+class TaskLost(TaskError):
+    """A task was lost with its worker or block more often than ``lost_task_retries`` allows.
+
+    ``losses`` says where each loss happened (manager, host, block and job when known);
+    ``cause`` is the last loss's Parsl exception.
+    """
+
+    def __init__(self, task: str, resource: str | None, losses: Sequence[str], cause: BaseException):
+        self.task, self.resource, self.losses, self.cause = task, resource, list(losses), cause
+        super().__init__(task)
+
+    def __str__(self) -> str:
+        return (f"task {self.task} on resource '{self.resource}' was lost {len(self.losses)} times "
+                f"(lost_task_retries exhausted): " + "; ".join(self.losses))
+
+
+class UpstreamTaskError(TaskError):
+    """A task did not run because a task it depends on failed.
+
+    ``root_task``, ``root_resource`` and ``root`` (the original exception object) name the task
+    where the failure started, however long the chain of dependents in between.
+    """
+
+    def __init__(self, task: str, resource: str | None, root_task: str, root_resource: str | None,
+                 root: BaseException, others: int = 0):
+        self.task, self.resource = task, resource
+        self.root_task, self.root_resource, self.root, self.others = root_task, root_resource, root, others
+        super().__init__(task)
+
+    def __str__(self) -> str:
+        where = f" on resource '{self.root_resource}'" if self.root_resource else ""
+        more = f" (and {self.others} more failed upstream tasks)" if self.others else ""
+        return (f"task {self.task} did not run: upstream task {self.root_task}{where} failed with "
+                f"{type(self.root).__name__}: {self.root}{more}")
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

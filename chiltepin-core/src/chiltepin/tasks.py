@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._finished import keep_only_what_users_read
 from ._runtime import parsl_kernel_loaded, state
 from .errors import UnknownResourceError, WorkflowError, did_you_mean
+from .failures import TaskOptions, effective, register, task_future_class, task_options
 from .geometry import merge_geometry
 
 #: Keyword arguments Parsl itself understands on every app.
@@ -72,12 +74,13 @@ class _Task:
     decorator = "task"
     parsl_kwargs = PARSL_KWARGS
 
-    def __init__(self, func: Callable[..., Any]):
+    def __init__(self, func: Callable[..., Any], options: Mapping[str, Any] | None = None):
         if not callable(func):
             raise TypeError(f"@{self.decorator} expects a function, got {type(func).__name__}")
         functools.update_wrapper(self, func)
         self.func = func
         self.name = getattr(func, "__qualname__", repr(func))
+        self.options: TaskOptions = task_options(self.decorator, self.name, options or {})
         params = inspect.signature(func).parameters
         for reserved in RESERVED:
             if reserved in params:
@@ -88,8 +91,10 @@ class _Task:
                  if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
         self._allowed: frozenset[str] | None = None if takes_any else frozenset(named | self.parsl_kwargs)
         self._remote = _remote_function(func, frozenset() if takes_any else self.parsl_kwargs - named)
+        self._default_key: Any = (None if self.options.executor is None
+                                  else _executor_tuple(self.options.executor))
         self._apps: dict[Any, Any] = {}
-        self._memo_apps: dict[Any, Any] = {}
+        self._generation = -1
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         if obj is None:
@@ -108,13 +113,28 @@ class _Task:
                                     f"{did_you_mean(name, allowed)}")
 
     def _app(self, key: Any) -> Any:
-        apps = self._memo_apps if state.memoize else self._apps
-        app = apps.get(key)
+        if self._generation != state.generation:  # a new workflow: its resources may set other limits
+            self._apps.clear()
+            self._generation = state.generation
+        app = self._apps.get(key)
         if app is None:
-            app = apps[key] = self._make_app("all" if key == "all" else list(key), state.memoize)
+            app = self._apps[key] = self._build(key)
         return app
 
-    def _make_app(self, executors: Any, cache: bool) -> Any:
+    def _build(self, key: Any) -> Any:
+        """The Parsl app for an executor choice; one per resource when their timeouts differ."""
+        cache = self.options.cache or state.memoize
+        labels = sorted(state.labels or ()) if key == "all" else list(key)
+        limits = {label: self._timeout(label) for label in labels}
+        if len(set(limits.values())) <= 1:
+            return self._make_app("all" if key == "all" else list(key), cache, next(iter(limits.values()), None))
+        apps = [self._make_app([label], cache, limit) for label, limit in limits.items()]
+        return lambda *args, **kwargs: random.choice(apps)(*args, **kwargs)
+
+    def _timeout(self, label: str) -> float | None:
+        return effective("timeout", self.options, state.resources.get(label), state.options)
+
+    def _make_app(self, executors: Any, cache: bool, timeout: float | None) -> Any:
         raise NotImplementedError
 
     def __call__(self, *args: Any, executor: ExecutorChoice = None,
@@ -124,7 +144,7 @@ class _Task:
             if "outputs" in kwargs or "inputs" in kwargs:
                 _track_paths(kwargs)
         if executor is None:
-            key: Any = "all"
+            key: Any = "all" if self._default_key is None else _executor_key(self._default_key, self.name)
             if state.labels is None:
                 _require_workflow(self.name)
         else:
@@ -132,7 +152,13 @@ class _Task:
         if chiltepin_task_geometry is not None:
             kwargs["parsl_resource_specification"] = _translate(
                 kwargs.get("parsl_resource_specification"), chiltepin_task_geometry, key, self.name)
-        return keep_only_what_users_read(self._app(key)(*args, **kwargs))
+        future = keep_only_what_users_read(self._app(key)(*args, **kwargs))
+        future.__class__ = task_future_class()
+        return future
+
+
+def _executor_tuple(choice: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (choice,) if isinstance(choice, str) else tuple(choice)
 
     def map(self, *iterables: Any, executor: ExecutorChoice = None, strict: bool = False, **kwargs: Any) -> Any:
         """Call the task once per item, zipping ``iterables`` like the builtin ``map`` (``strict=True``
@@ -166,20 +192,33 @@ def _translate(spec: Any, geometry: Any, key: Any, task: str) -> dict[str, Any]:
 class PythonTask(_Task):
     decorator = "python_task"
 
-    def _make_app(self, executors: Any, cache: bool) -> Any:
+    def _make_app(self, executors: Any, cache: bool, timeout: float | None) -> Any:
         from parsl.app.python import PythonApp
 
-        return PythonApp(self._remote, executors=executors, cache=cache)
+        remote = self._remote
+        if timeout is not None:
+            from ._remote import limited
+
+            remote = limited(remote, timeout, self.name)
+        app = PythonApp(remote, executors=executors, cache=cache)
+        register(app.func, self.options)
+        return app
 
 
 class BashTask(_Task):
     decorator = "bash_task"
     parsl_kwargs = BASH_KWARGS
 
-    def _make_app(self, executors: Any, cache: bool) -> Any:
+    def _make_app(self, executors: Any, cache: bool, timeout: float | None) -> Any:
         from parsl.app.bash import BashApp
+        from parsl.app.errors import wrap_error
 
-        return BashApp(self._remote, executors=executors, cache=cache)
+        from ._remote import bash_runner
+
+        app = BashApp(self._remote, executors=executors, cache=cache)
+        app.wrapped_remote_function = wrap_error(bash_runner(self._remote, timeout, self.name))
+        register(app.wrapped_remote_function, self.options)
+        return app
 
 
 class JoinTask(_Task):
@@ -196,28 +235,49 @@ class JoinTask(_Task):
             self._check_kwargs(kwargs)
         if state.labels is None:
             _require_workflow(self.name)
-        return keep_only_what_users_read(self._app("all")(*args, **kwargs))
+        future = keep_only_what_users_read(self._app("all")(*args, **kwargs))
+        future.__class__ = task_future_class()
+        return future
 
-    def _make_app(self, executors: Any, cache: bool) -> Any:
+    def _build(self, key: Any) -> Any:
         from parsl.app.python import PythonApp
 
-        return PythonApp(self._remote, executors=["_parsl_internal"], cache=cache, join=True)
+        app = PythonApp(self._remote, executors=["_parsl_internal"], cache=self.options.cache or state.memoize,
+                        join=True)
+        register(app.func, self.options)
+        return app
 
 
-def python_task(func: Callable[..., Any]) -> PythonTask:
-    """Make ``func`` a task that runs Python on the resource chosen at call time; returns a future."""
-    return PythonTask(func)
+def _decorator(cls: type[_Task], func: Callable[..., Any] | None, options: dict[str, Any]) -> Any:
+    if func is None:
+        return lambda f: cls(f, options)
+    if options:
+        raise TypeError(f"@{cls.decorator}: pass options as keywords only, e.g. @{cls.decorator}(retries=2)")
+    return cls(func)
 
 
-def bash_task(func: Callable[..., Any]) -> BashTask:
+def python_task(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+    """Make ``func`` a task that runs Python on the resource chosen at call time; returns a future.
+
+    Use it bare (``@python_task``) or with options (``@python_task(retries=3, timeout=600)``):
+    ``executor`` (default resource choice), ``retries``, ``retry_delay``, ``retry_on``, ``timeout``
+    and ``cache`` (see :mod:`chiltepin.failures`).
+    """
+    return _decorator(PythonTask, func, options)
+
+
+def bash_task(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     """Make ``func`` a task whose returned string runs in bash; the future's result is 0 on success
-    and a non-zero exit raises ``parsl.app.errors.BashExitFailure``."""
-    return BashTask(func)
+    and a non-zero exit raises :class:`chiltepin.BashTaskError` (a ``parsl.app.errors.BashExitFailure``)
+    carrying the exit code and the end of the captured stderr. Options as for :func:`python_task`;
+    ``retry_on`` may also list exit codes."""
+    return _decorator(BashTask, func, options)
 
 
-def join_task(func: Callable[..., Any]) -> JoinTask:
-    """Make ``func`` a task that launches other tasks and returns their future(s) without blocking."""
-    return JoinTask(func)
+def join_task(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+    """Make ``func`` a task that launches other tasks and returns their future(s) without blocking.
+    Options: ``retries``, ``retry_delay``, ``retry_on`` and ``cache``."""
+    return _decorator(JoinTask, func, options)
 
 
 __all__ = ["BashTask", "JoinTask", "PythonTask", "bash_task", "join_task", "python_task"]

@@ -11,9 +11,9 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from ._resubmit import LostBlockRetries
 from ._runtime import parsl_kernel_loaded, state
 from ._startup.standby import Startup
+from ._watch import Watcher, catch_signals
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
 from .errors import ConfigError, WorkflowError, did_you_mean
@@ -28,6 +28,10 @@ _lock = threading.Lock()
 
 class Workflow:
     """One run of a workflow: the resources of a configuration, loaded into Parsl.
+
+    SIGTERM and SIGHUP stop a running workflow in order, as Ctrl-C does (its batch jobs are
+    cancelled, its helper processes end, checkpoints are written; the process exits with status
+    128 + signal); if the workflow process is killed outright, a watcher process does the same.
 
     ``config`` is a YAML path, a mapping or None (only the built-in ``local`` resource).
     ``include`` limits the resources loaded (``local`` is always loaded). Other keyword options
@@ -49,6 +53,9 @@ class Workflow:
         self._remove_log_handler: Any = None
         self._startup: Startup | None = None
         self._observer: Any = None
+        self._retry_handler: Any = None
+        self._watcher: Watcher | None = None
+        self._restore_signals: Any = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -66,11 +73,14 @@ class Workflow:
                                     "process; clean it up (parsl.dfk().cleanup()) before starting a workflow")
             manager = get_plugin_manager()
             resources = resolve_all(self.document, manager, self.include)
+            self._watcher = Watcher()  # before any helper starts: they inherit its run token
             startup = Startup(self.options["run_dir"])
             startup.prepare(resources, manager.records("executor_backends"))
             try:
                 executors = [startup.apply(build_executor(r, manager), r) for r in resources.values()]
-                config = self._parsl_config(executors)
+                for executor in executors:
+                    self._watcher.track(executor)
+                config = self._parsl_config(executors, resources)
                 if self.options["log_file"]:
                     import parsl
 
@@ -82,14 +92,17 @@ class Workflow:
             except BaseException:
                 startup.close(everything=True)
                 self._detach_log_handler()
+                self._stop_watching()
                 raise
             startup.started()
             self._startup = startup
+            self._restore_signals = catch_signals()
             self.resources = resources
             from .runs.observe import start_observing
 
             self._observer = start_observing(self.dfk, resources, self.options)
-            state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]))
+            state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]),
+                           options=self.options)
             _active = self
         return self
 
@@ -113,7 +126,8 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            for step in (self._stop_observing, self._close_startup, self._detach_log_handler):
+            for step in (self._stop_observing, self._close_startup, self._detach_log_handler,
+                         self._close_retry_handler, self._stop_watching):
                 try:
                     step()
                 except Exception as exc:
@@ -130,6 +144,19 @@ class Workflow:
         observer, self._observer = self._observer, None
         if observer is not None:
             observer.stop()
+
+    def _stop_watching(self) -> None:
+        restore, self._restore_signals = self._restore_signals, None
+        if restore is not None:
+            restore()
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            watcher.stop()
+
+    def _close_retry_handler(self) -> None:
+        handler, self._retry_handler = self._retry_handler, None
+        if handler is not None:
+            handler.close()
 
     def _detach_log_handler(self) -> None:
         remove, self._remove_log_handler = self._remove_log_handler, None
@@ -159,21 +186,20 @@ class Workflow:
 
     # -- Parsl -----------------------------------------------------------------------------
 
-    def _parsl_config(self, executors: list[Any]) -> Any:
+    def _parsl_config(self, executors: list[Any], resources: dict[str, ResolvedResource]) -> Any:
         from parsl.config import Config
 
+        from .failures import RetryHandler
+
         opts = self.options
+        self._retry_handler = RetryHandler(resources, opts)
         kwargs: dict[str, Any] = {
-            "executors": executors, "run_dir": opts["run_dir"], "retries": opts["retries"],
+            "executors": executors, "run_dir": opts["run_dir"], "retries": 0, "retry_handler": self._retry_handler,
             "strategy_period": opts["strategy_period"], "max_idletime": opts["max_idletime"],
-            "usage_tracking": opts["usage_tracking"], "retry_handler": LostBlockRetries(),
+            "usage_tracking": opts["usage_tracking"],
         }
         checkpoint: dict[str, Any] = {"checkpoint_mode": opts["checkpoint_mode"],
                                       "checkpoint_period": opts["checkpoint_period"]}
-        if opts["resume"]:
-            from parsl.utils import get_all_checkpoints
-
-            checkpoint["checkpoint_files"] = get_all_checkpoints(opts["run_dir"])
         if opts["monitoring"]:
             from .runs.observe import monitoring_hub
 
@@ -184,12 +210,10 @@ class Workflow:
             from parsl.dataflow.dependency_resolvers import DEEP_DEPENDENCY_RESOLVER
 
             kwargs["dependency_resolver"] = DEEP_DEPENDENCY_RESOLVER
-        if "memoizer" in parameters:
-            from parsl.dataflow.memoization import BasicMemoizer
+        from ._checkpoints import Memoizer, checkpoint_dirs
 
-            kwargs["memoizer"] = BasicMemoizer(**checkpoint)
-        else:  # Parsl releases before the Memoizer interface
-            kwargs.update(checkpoint)
+        kwargs["memoizer"] = Memoizer(cache_dir=os.path.join(opts["run_dir"], "cache"),
+                                      checkpoint_files=checkpoint_dirs(opts["resume"], opts["run_dir"]), **checkpoint)
         return Config(**kwargs)
 
     # -- what a running workflow exposes -----------------------------------------------------
@@ -221,8 +245,20 @@ class Workflow:
         self._running_dfk().wait_for_current_tasks()
 
     def checkpoint(self) -> None:
-        """Write a checkpoint now (checkpoint_mode 'manual')."""
-        self._running_dfk().checkpoint()
+        """Write a checkpoint of the tasks finished since the last one (checkpoint_mode 'manual',
+        'periodic' or 'dfk_exit'; with 'task_exit' every task is written as it finishes)."""
+        self._running_dfk().memoizer.checkpoint()
+
+    def cancel(self) -> int:
+        """Cancel every task of this run that has not started; returns how many were cancelled.
+
+        Their futures are cancelled and their dependents fail with
+        :class:`chiltepin.UpstreamTaskError` naming the cancelled task.
+        """
+        from .failures import cancel_all
+
+        dfk = self._running_dfk()
+        return cancel_all(record["app_fu"] for record in list(dfk.tasks.values()))
 
     def job_script(self, name: str) -> str:
         """The batch script a block of resource ``name`` would submit, without submitting anything

@@ -7,17 +7,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ConfigError, did_you_mean
-from ..settings import Bool, Choice, Float, Int, Setting, Str, check_values
+from ..failures import LOST_TASK_RETRIES, RETRY_DELAY, TIMEOUT
+from ..settings import AnyOf, Bool, Choice, Float, Int, Setting, Str, check_values
 
 WALLTIME = r"\d+:\d{2}:\d{2}"
 
 WORKFLOW_SETTINGS: tuple[Setting, ...] = (
     Setting("run_dir", Str(), "runinfo", "Directory for Parsl's run records, logs and checkpoints."),
-    Setting("retries", Int(minimum=0), 0, "How often a failed task is retried before its future fails."),
+    Setting("retries", Int(minimum=0), 0, "How often a failed task is retried before its future fails "
+            "(a resource's or the task's own retries= wins)."),
+    RETRY_DELAY, TIMEOUT, LOST_TASK_RETRIES,
     Setting("checkpoint_mode", Choice(("task_exit", "periodic", "dfk_exit", "manual")), None,
             "When finished task results are checkpointed; enables memoization of every task."),
     Setting("checkpoint_period", Str(WALLTIME, "HH:MM:SS"), None, "Interval for checkpoint_mode: periodic."),
-    Setting("resume", Bool(), False, "Load every checkpoint under run_dir, so finished tasks are not run again."),
+    Setting("resume", AnyOf((Bool(), Str())), False, "Load checkpoints, so finished tasks are not run again: "
+            "true loads every checkpoint under run_dir, a path loads those of an earlier run_dir."),
     Setting("strategy_period", Float(above=0), 0.2, "Seconds between scaling decisions (Parsl strategy "
             "period); short means blocks start and the first result arrives sooner."),
     Setting("max_idletime", Float(above=0), 120.0, "Seconds a block may idle before it is scaled in."),

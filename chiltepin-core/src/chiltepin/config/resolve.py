@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import ChiltepinError, ConfigError, PluginError, did_you_mean
+from ..failures import FAILURE_SETTINGS
 from ..plugins.manager import PluginManager
 from ..plugins.records import ExecutorBackend, ResolvedResource, ResourceProvider, Site
 from ..settings import Bool, Setting, Str, check_values
@@ -27,7 +28,7 @@ PROVIDER = Setting("provider", Str(), "localhost", "Resource provider: where blo
 LAUNCHER = Setting("launcher", Str(), None, "Block launcher (single-node, simple, srun, ...); default: the "
                    "executor backend's or the provider's.")
 
-CORE_SETTINGS: tuple[Setting, ...] = (EXECUTOR, MPI, EXTENDS)
+CORE_SETTINGS: tuple[Setting, ...] = (EXECUTOR, MPI, EXTENDS, *FAILURE_SETTINGS)
 PROVIDER_SETTINGS: tuple[Setting, ...] = (PROVIDER, LAUNCHER)
 
 #: Keys that select a backend, and the backend they select, for hints when it is not installed.

@@ -1,0 +1,205 @@
+"""Stopping: an orderly stop on SIGTERM and SIGHUP, and a watcher for when there is no chance to stop.
+
+* :func:`catch_signals` makes SIGTERM and SIGHUP raise :class:`WorkflowStopped` (a SystemExit
+  with status 128 + signal) in the main thread, so ``with Workflow(...)`` cleans up as it does
+  for Ctrl-C: batch jobs cancelled through their provider, helpers stopped, checkpoints written.
+* :class:`Watcher` is a small process started with the workflow. Every process of the run carries
+  ``CHILTEPIN_RUN=<token>`` in its environment (it is set before anything starts). If the
+  workflow process dies without cleaning up (SIGKILL, the out-of-memory killer), the watcher
+  notices within a fraction of a second, kills every process carrying the token and cancels the
+  batch jobs the run submitted, then exits. After a normal cleanup it is told to exit.
+
+Run as ``python -m chiltepin._watch <workflow pid> <token>``; it reads job reports on stdin.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pickle
+import select
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+#: The environment variable every process of a run carries.
+MARKER = "CHILTEPIN_RUN"
+#: Seconds between the watcher's checks that the workflow process is alive.
+POLL = 0.2
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class WorkflowStopped(SystemExit):
+    """The workflow process received SIGTERM or SIGHUP; the workflow was stopped in order."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(128 + signum)
+
+
+def catch_signals() -> Callable[[], None]:
+    """Turn SIGTERM and SIGHUP into :class:`WorkflowStopped`; returns what restores the handlers.
+
+    Only from the main thread, and only where no handler of the program's own is installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous: dict[int, Any] = {}
+
+    def stop(signum: int, frame: Any) -> None:
+        for sig in previous:  # a second signal must not interrupt the cleanup of the first
+            signal.signal(sig, signal.SIG_IGN)
+        raise WorkflowStopped(signum)
+
+    for sig in STOP_SIGNALS:
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, stop)
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
+
+
+class Watcher:
+    """The workflow side: start the watcher, report batch jobs to it, tell it to exit."""
+
+    def __init__(self) -> None:
+        self.token = uuid.uuid4().hex
+        self._previous_marker = os.environ.get(MARKER)
+        os.environ[MARKER] = self.token
+        self._lock = threading.Lock()
+        self.process = subprocess.Popen([sys.executable, "-m", "chiltepin._watch", str(os.getpid()), self.token],
+                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True)
+
+    def track(self, executor: Any) -> None:
+        """Report every block ``executor``'s provider submits (the provider, with its job) to the watcher.
+
+        Local blocks are not reported: their processes carry the run token and end with it.
+        """
+        provider = getattr(executor, "provider", None)
+        if provider is None or not hasattr(provider, "submit") or type(provider).__name__ == "LocalProvider":
+            return
+        submit = provider.submit
+
+        def submit_and_report(*args: Any, **kwargs: Any) -> Any:
+            job_id = submit(*args, **kwargs)
+            try:
+                blob = base64.b64encode(pickle.dumps(provider)).decode()
+            except Exception:  # a provider that cannot be pickled: its jobs are cancelled on cleanup only
+                return job_id
+            self._send({"label": executor.label, "provider": blob, "job": job_id})
+            return job_id
+
+        provider.submit = submit_and_report
+
+    def _send(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            stdin = self.process.stdin
+            if stdin is not None and not stdin.closed:
+                try:
+                    stdin.write((json.dumps(message, default=str) + "\n").encode())
+                    stdin.flush()
+                except (BrokenPipeError, OSError):
+                    pass
+
+    def stop(self) -> None:
+        """The workflow cleaned up: the watcher exits without touching anything."""
+        self._send({"stop": True})
+        with self._lock:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self._previous_marker is None:
+            os.environ.pop(MARKER, None)
+        else:
+            os.environ[MARKER] = self._previous_marker
+
+
+# -- the watcher process ----------------------------------------------------------------------
+
+
+def run_processes(token: str, exclude: set[int]) -> list[Any]:
+    """Every process carrying ``CHILTEPIN_RUN=token`` (readable by this user), minus ``exclude``."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        if proc.pid in exclude:
+            continue
+        try:
+            if proc.environ().get(MARKER) == token:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def kill_run_processes(token: str) -> None:
+    import psutil
+
+    for proc in run_processes(token, {os.getpid()}):
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def end_run(token: str, jobs: dict[str, tuple[str, list[str]]]) -> None:
+    """Kill every process of the run and cancel its batch jobs."""
+    kill_run_processes(token)
+    for blob, job_ids in jobs.values():
+        try:
+            pickle.loads(base64.b64decode(blob)).cancel(job_ids)
+        except Exception as exc:
+            print(f"chiltepin watcher: cancelling jobs {job_ids} failed: {exc!r}", file=sys.stderr)
+    kill_run_processes(token)  # what a fork in between, or the cancellation, left behind
+
+
+def watch(pid: int, token: str) -> None:
+    import psutil
+
+    try:
+        workflow = psutil.Process(pid)
+        born = workflow.create_time()
+    except psutil.NoSuchProcess:
+        return
+    jobs: dict[str, tuple[str, list[str]]] = {}
+    stdin = sys.stdin.buffer
+    reading = True
+    while True:
+        if reading and select.select([stdin], [], [], POLL)[0]:
+            line = stdin.readline()
+            if not line:
+                reading = False  # the pipe closed: only the process check is left
+            else:
+                message = json.loads(line)
+                if message.get("stop"):
+                    return
+                ids = jobs.get(message["label"], ("", []))[1] + [str(message["job"])]
+                jobs[message["label"]] = (message["provider"], ids)
+                continue
+        elif not reading:
+            threading.Event().wait(POLL)
+        try:
+            alive = workflow.is_running() and workflow.create_time() == born and \
+                workflow.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            alive = False
+        if not alive:
+            end_run(token, jobs)
+            return
+
+
+if __name__ == "__main__":
+    watch(int(sys.argv[1]), sys.argv[2])

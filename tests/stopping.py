@@ -1,0 +1,86 @@
+"""Helpers for the stopping tests: start a workflow process, signal it, find what it left."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+DRIVER = Path(__file__).with_name("stop_driver.py")
+
+
+def _marked(match) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter():
+        if proc.pid == os.getpid():
+            continue
+        try:
+            if match(proc.environ()):
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def run_processes(token: str) -> list[psutil.Process]:
+    """The live processes carrying the run's token (zombies have no environment left to read)."""
+    return _marked(lambda env: env.get("CHILTEPIN_RUN") == token)
+
+
+def session_run_processes(session: str, keep: str | None) -> list[psutil.Process]:
+    """The live processes of any workflow run of this test session, except run ``keep``'s."""
+    return _marked(lambda env: env.get("CHILTEPIN_TEST_SESSION") == session
+                   and env.get("CHILTEPIN_RUN") not in (None, keep))
+
+
+@dataclass
+class Run:
+    proc: subprocess.Popen
+    token: str
+    log: Path
+    run_dir: Path
+
+    def task_starts(self) -> list[float]:
+        return [float(line.split()[0]) for line in self.log.read_text().splitlines() if line.strip()]
+
+    def leftovers(self, within: float) -> list[psutil.Process]:
+        """The run's processes still alive after waiting up to ``within`` seconds for them to go."""
+        deadline = time.monotonic() + within
+        while (left := run_processes(self.token)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return left
+
+    def kill_leftovers(self) -> None:
+        for proc in run_processes(self.token):
+            proc.kill()
+
+
+def start_run(config: dict, tmp_path: Path, timeout: float = 180) -> Run:
+    """Start the driver and return once one of its tasks has started."""
+    log = tmp_path / "starts"
+    log.touch()
+    proc = subprocess.Popen([sys.executable, str(DRIVER), json.dumps(config), str(tmp_path / "run"), str(log)],
+                            stdout=subprocess.PIPE, text=True)
+    token = proc.stdout.readline().strip()
+    run = Run(proc, token, log, tmp_path / "run")
+    deadline = time.monotonic() + timeout
+    while not run.task_starts():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            run.kill_leftovers()
+            proc.kill()
+            raise AssertionError(f"the workflow process did not start a task (exit {proc.poll()})")
+        time.sleep(0.1)
+    return run
+
+
+def signal_and_wait(run: Run, signum: int) -> tuple[int, float]:
+    """Send ``signum``; return the exit status and the time the process was gone."""
+    os.kill(run.proc.pid, signum)
+    code = run.proc.wait(timeout=60)
+    return code, time.time()
