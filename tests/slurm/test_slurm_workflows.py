@@ -111,7 +111,7 @@ def test_block_whose_workers_cannot_start_fails_the_tasks_with_its_stderr(cluste
 
 def test_block_cancelled_under_running_task_resubmits_the_task(cluster, worker_env, tmp_path):
     """The task on the cancelled block is not lost (nor does it hang): it runs again on a new
-    block (chiltepin._resubmit), which later tasks use too."""
+    block (chiltepin.failures), which later tasks use too."""
     config = {"hpc": {**FAST, "environment": worker_env}}
     with Workflow(config, run_dir=str(tmp_path / "runinfo")):
         job = where(executor="hpc").result(timeout=120)["SLURM_JOB_ID"]

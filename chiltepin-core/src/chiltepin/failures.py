@@ -21,6 +21,7 @@ import inspect
 import math
 import os
 import re
+import signal
 import threading
 import time
 import weakref
@@ -230,9 +231,10 @@ class RetryHandler:
                 return 0
             raise TaskLost(name, label, losses, exc) from exc
         if killed_with_its_block(exc) and len(record.get("chiltepin_losses", ())) < budget:
-            record.setdefault("chiltepin_losses", []).append(f"command killed (exit code {exc.exitcode})")
+            code = getattr(exc, "exitcode", None)
+            record.setdefault("chiltepin_losses", []).append(f"command killed (exit code {code})")
             return 0
-        resource = self.resources.get(label)
+        resource = self.resources.get(label) if label is not None else None
         retries = effective("retries", options, resource, self.workflow) or 0
         retry = record["fail_count"] - len(record.get("chiltepin_losses", ()))
         if retry > retries or not wants_retry(options.retry_on if options else None, exc):
@@ -262,12 +264,17 @@ def is_lost(exc: BaseException) -> bool:
     return type(exc).__name__ in LOST_TYPES and type(exc).__module__.startswith("parsl.")
 
 
+#: Exit statuses of a command ended by SIGTERM or SIGKILL: negative from Python, 128+N from a shell.
+KILLED_STATUSES = frozenset(status for number in (signal.SIGTERM, signal.SIGKILL)
+                            for status in (-number, 128 + number))
+
+
 def killed_with_its_block(exc: BaseException) -> bool:
     """A bash task whose command was killed by SIGTERM/SIGKILL, as when its block ends under it
-    (:mod:`chiltepin._resubmit`); resubmitted on the lost budget, then retried as a failure."""
-    from ._resubmit import lost_with_its_block
+    (a scheduler ends a job that way); resubmitted on the lost budget, then retried as a failure."""
+    from parsl.app.errors import BashExitFailure
 
-    return not is_lost(exc) and lost_with_its_block(exc)
+    return isinstance(exc, BashExitFailure) and exc.exitcode in KILLED_STATUSES
 
 
 def where_lost(exc: BaseException, label: Any) -> str:
@@ -286,7 +293,7 @@ def _ended_blocks(label: Any) -> str:
     import parsl
 
     try:
-        executor = parsl.dfk().executors[label]
+        executor: Any = parsl.dfk().executors[label]
         status = executor.status()
         jobs = getattr(executor, "blocks_to_job_id", {})
     except Exception:  # no block-running executor, or no status available
@@ -298,7 +305,7 @@ def _ended_blocks(label: Any) -> str:
 def upstream_error(name: str, label: Any, exc: Any, depends: Sequence[Any] = ()) -> UpstreamTaskError:
     """The error of a task whose dependency failed, naming the task where the failure started."""
     cancelled = [d._chiltepin_cancelled_as for d in depends if hasattr(d, "_chiltepin_cancelled_as")]
-    roots = []
+    roots: list[tuple[Any, Any, BaseException]] = []
     for dep_exc, description in exc.dependent_exceptions_tids:
         if isinstance(dep_exc, UpstreamTaskError):
             roots.append((dep_exc.root_task, dep_exc.root_resource, dep_exc.root))
