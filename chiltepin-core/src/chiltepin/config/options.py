@@ -26,7 +26,7 @@ WORKFLOW_SETTINGS: tuple[Setting, ...] = (
             "period); short means blocks start and the first result arrives sooner."),
     Setting("max_idletime", Float(above=0), 120.0, "Seconds a block may idle before it is scaled in."),
     Setting("usage_tracking", Int(minimum=0, maximum=3), 0, "Parsl usage tracking level; 0 (off) by default."),
-    Setting("exit_mode", Choice(("cleanup", "wait", "skip")), "cleanup", "What leaving the `with` block does: "
+    Setting("exit_mode", Choice(("cleanup", "wait", "skip")), "cleanup", "What leaving the with block does: "
             "'cleanup' stops everything, 'wait' first waits for submitted tasks (unless an exception is leaving), "
             "'skip' leaves the workflow running (cleanup() later, or at interpreter exit)."),
     Setting("log_file", Str(), None, "Write Parsl's log to this file as well."),
