@@ -98,7 +98,7 @@ def test_agent_loop_refuses_a_sync_method():
 def test_academy_decorators_are_named():
     from academy.agent import action
 
-    with pytest.raises(AgentDefinitionError, match=r"Mixed\.ping: uses Academy's @action; use .*@agent_action"):
+    with pytest.raises(AgentDefinitionError, match=r"Mixed\.probe: uses Academy's @action; use .*@agent_action"):
         @chiltepin_agent
         class Mixed:
             @action

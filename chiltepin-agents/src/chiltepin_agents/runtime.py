@@ -14,7 +14,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, InvalidStateError
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,15 +160,20 @@ class _ResourceExecutor(Executor):
             exc = task.exception()
             if exc is not None:
                 loop.call_soon_threadsafe(record.mark_lost, f"its task ended with {type(exc).__name__}: {exc}")
-            with contextlib.suppress(Exception):
-                done.set_result(None)
+            _settle(done)
 
-        record.on_lost.append(lambda: done.done() or done.set_result(None))
+        record.on_lost.append(lambda: _settle(done))
         task.add_done_callback(finished)
         return done
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Nothing to do: the workflow owns the workers (its cleanup stops them)."""
+
+
+def _settle(done: Future[Any]) -> None:
+    """Complete ``done`` unless the other side (task end or loss) already did."""
+    with contextlib.suppress(InvalidStateError):
+        done.set_result(None)
 
 
 def _host_agent(run: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
