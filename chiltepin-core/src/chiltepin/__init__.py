@@ -9,13 +9,6 @@ from typing import Any
 
 from .errors import ChiltepinError, ConfigError, PluginError, UnknownResourceError, WorkflowError
 
-try:
-    from importlib.metadata import PackageNotFoundError, version
-
-    __version__ = version("chiltepin-core")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0+source"
-
 __all__ = ["ChiltepinError", "ConfigError", "PluginError", "UnknownResourceError", "Workflow", "WorkflowError",
            "__version__"]
 
@@ -25,4 +18,11 @@ def __getattr__(name: str) -> Any:
         from .workflow import Workflow
 
         return Workflow
+    if name == "__version__":  # read from the installed metadata on first use (importlib.metadata is slow)
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("chiltepin-core")
+        except PackageNotFoundError:  # running from a source tree
+            return "0.0.0+source"
     raise AttributeError(f"module 'chiltepin' has no attribute {name!r}")
