@@ -20,13 +20,6 @@ from .errors import (
     WorkflowError,
 )
 
-try:
-    from importlib.metadata import PackageNotFoundError, version
-
-    __version__ = version("chiltepin-core")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0+source"
-
 #: Public names loaded on first use, by the module that holds them. BashTaskError extends Parsl's
 #: BashExitFailure, so it loads with Parsl.
 _LAZY = {"Workflow": "workflow", "active_workflow": "workflow", "PoolExecutor": "concurrent",
@@ -43,4 +36,11 @@ def __getattr__(name: str) -> Any:
         from importlib import import_module
 
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    if name == "__version__":  # read from the installed metadata on first use (importlib.metadata is slow)
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("chiltepin-core")
+        except PackageNotFoundError:  # running from a source tree
+            return "0.0.0+source"
     raise AttributeError(f"module 'chiltepin' has no attribute {name!r}")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
-import traceback
 from typing import Any
 
 
 def start_forkserver() -> Any:
     """Start the forkserver (it preloads the pool module) and return its context."""
+    import multiprocessing  # here, not above: a feed imports this module and must start at once
+
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([f"{__package__}.preload"])
     from multiprocessing import forkserver
@@ -35,6 +35,8 @@ def run_as_main(module: str) -> int:
         print(code, file=sys.stderr)
         return 1
     except BaseException:
+        import traceback
+
         traceback.print_exc()
         return 1
     return 0
