@@ -148,7 +148,7 @@ def test_register_plugin_refuses_a_misspelled_hook(chiltepin_register_plugin):
 
 
 def test_fixture_module_is_cheap_and_side_effect_free():
-    """pytest imports it in every run of the environment (pytest11), so it must load nothing heavy."""
+    """A suite that loads it (pytest_plugins) imports it before any test, so it must load nothing heavy."""
     code = ("import sys, chiltepin.testing.fixtures, chiltepin.testing as t; "
             "print(sorted(m for m in ('parsl', 'chiltepin.plugins.manager', 'chiltepin.testing.contracts', "
             "'chiltepin.workflow') if m in sys.modules))")
