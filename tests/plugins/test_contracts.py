@@ -71,9 +71,9 @@ def test_settings_problems_are_found():
     assert settings_problems(bad, "provider 'lsf'") == [
         "provider 'lsf' setting 'queue' has no help text",
         "provider 'lsf' setting 'queue' is declared twice",
-        "provider 'lsf' setting 'nodes': its default 0 is invalid: must be at least 1, got 0",
+        "provider 'lsf' setting 'nodes': default 0 is invalid: must be at least 1, got 0",
         "provider 'lsf' setting 'account' is required but has a default",
-        "provider 'lsf' setting 'flags': its default '--exclusive' is invalid: expected a list of strings, got a "
+        "provider 'lsf' setting 'flags': default '--exclusive' is invalid: expected a list of strings, got a "
         "single string; write it as a YAML list (one '- item' per line)",
     ]
     assert settings_problems((Setting("debug", Bool(), False, "Verbose."),), "x") == []

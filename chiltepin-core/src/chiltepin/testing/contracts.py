@@ -21,7 +21,7 @@ import pytest
 from ..config.resolve import CORE_SETTINGS, PROVIDER_SETTINGS, build_executor, resolve_resource
 from ..errors import ConfigError, TransferError
 from ..plugins.manager import NAME_PATTERN, PluginManager
-from ..settings import Setting
+from ..settings import Setting, default_problems
 
 CORE_KEYS = frozenset(s.name for s in CORE_SETTINGS + PROVIDER_SETTINGS)
 
@@ -37,13 +37,7 @@ def settings_problems(settings: Sequence[Setting], owner: str) -> list[str]:
         seen.add(setting.name)
         if not setting.help.strip():
             problems.append(f"{where} has no help text")
-        if setting.required and setting.default is not None:
-            problems.append(f"{where} is required but has a default")
-        if setting.default is not None:
-            try:
-                setting.validate(setting.default)
-            except ValueError as exc:
-                problems.append(f"{where}: its default {setting.default!r} is invalid: {exc}")
+    problems.extend(f"{owner} {problem}" for problem in default_problems(settings))
     return problems
 
 
