@@ -20,8 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = ["chiltepin-core", "chiltepin-slurm", "chiltepin-mpi", "chiltepin-globus", "examples/site-plugin"]
 
 
+def _clean_env() -> dict[str, str]:
+    """This environment without the dev venv: no PYTHONPATH, VIRTUAL_ENV or .venv/bin on PATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHILTEPIN_", "PYTHON", "VIRTUAL_ENV"))}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(ROOT)))
+    return env
+
+
 def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
-    done = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=_clean_env(), **kwargs)
     assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     return done
 
@@ -48,10 +55,7 @@ def wheel_venv(tmp_path_factory) -> Path:
 def test_users_suite_passes_against_the_wheels(wheel_venv, tmp_path):
     project = tmp_path / "project"
     shutil.copytree(Path(__file__).parent / "user_project", project)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHILTEPIN_", "PYTHON", "VIRTUAL_ENV"))}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if not p.startswith(str(ROOT)))
     done = subprocess.run([str(wheel_venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=1200)
+                          cwd=project, env=_clean_env(), capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
     assert "failed" not in done.stdout and " passed" in done.stdout

@@ -45,6 +45,15 @@ def resolve_all(document: ConfigDocument, manager: PluginManager,
             raise ConfigError([f"include: resource '{n}' is not in the configuration{did_you_mean(n, names)}; "
                                f"configured: {', '.join(names)}" for n in unknown])
         names = ["local"] + [n for n in include if n != "local"]
+    resolved, problems = resolve_each(document, manager, names)
+    if problems:
+        raise ConfigError(problems)
+    return resolved
+
+
+def resolve_each(document: ConfigDocument, manager: PluginManager,
+                 names: Sequence[str]) -> tuple[dict[str, ResolvedResource], list[str]]:
+    """Resolve the named resources independently: those that resolve, and every problem of the rest."""
     problems: list[str] = []
     resolved: dict[str, ResolvedResource] = {}
     site_cache: list[str | None] = []
@@ -53,9 +62,7 @@ def resolve_all(document: ConfigDocument, manager: PluginManager,
             resolved[name] = resolve_resource(name, document.resources[name], manager, site_cache)
         except ConfigError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise ConfigError(problems)
-    return resolved
+    return resolved, problems
 
 
 def resolve_resource(name: str, block: Any, manager: PluginManager,

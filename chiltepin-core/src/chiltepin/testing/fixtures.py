@@ -30,14 +30,14 @@ def chiltepin_worker_import_path(pytestconfig: pytest.Config) -> Iterator[list[s
 
     pytest puts test directories on ``sys.path`` of its own process only; workers unpickle task
     functions by module name in fresh interpreters. For the session this fixture prepends every
-    ``sys.path`` entry inside the rootdir to ``PYTHONPATH``, which workers inherit. Yields the
-    directories added.
+    ``sys.path`` entry inside the rootdir (but not inside the running environment, such as a
+    ``.venv`` in the project) to ``PYTHONPATH``, which workers inherit. Yields the directories added.
     """
     root = str(pytestconfig.rootpath)
     dirs: list[str] = []
     for entry in sys.path:
         path = os.path.abspath(entry or os.getcwd())
-        if _inside(path, root) and path not in dirs:
+        if _inside(path, root) and not _inside(path, sys.prefix) and path not in dirs:
             dirs.append(path)
     old = os.environ.get("PYTHONPATH")
     with pytest.MonkeyPatch.context() as patch:
