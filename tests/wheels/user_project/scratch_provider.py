@@ -1,8 +1,7 @@
 """A small local-style resource provider, as a user's own plugin module: LocalProvider blocks
 that start in a scratch directory."""
 
-from chiltepin.plugins import ResourceProvider, Setting, Str, hookimpl
-from chiltepin.plugins.common import BLOCK_SETTINGS, block_kwargs
+from chiltepin.plugins import BLOCK_SETTINGS, ResourceProvider, Setting, Str, block_kwargs, hookimpl
 
 
 def _build(resource, launcher):
