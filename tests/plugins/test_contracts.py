@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 from chiltepin.plugins import Bool, Int, Setting, Str, StrList
-from chiltepin.testing import LauncherContract, ResourceProviderContract
+from chiltepin.testing import ExecutorBackendContract, LauncherContract, ResourceProviderContract
 from chiltepin.testing.contracts import settings_problems
 
 
@@ -22,6 +22,15 @@ class TestSimpleLauncher(LauncherContract):
 
 class TestSingleNodeLauncher(LauncherContract):
     launcher_name = "single-node"
+
+
+class TestHtexBackend(ExecutorBackendContract):
+    backend_name = "htex"
+
+
+class TestThreadsBackend(ExecutorBackendContract):
+    backend_name = "threads"
+    options = {}
 
 
 def needs(distribution):

@@ -145,6 +145,48 @@ class LauncherContract(_Contract):
         assert "chiltepin-contract-cmd" in launcher("chiltepin-contract-cmd", 1, 1)
 
 
+class ExecutorBackendContract(_Contract):
+    """An executor backend: valid name and settings, and it builds a Parsl executor labelled
+    with the resource's name from a resource that selects it."""
+
+    backend_name: ClassVar[str] = ""
+    #: The resource the backend is built for (``executor:`` is added).
+    options: ClassVar[Mapping[str, Any]] = {"provider": "localhost"}
+
+    @pytest.fixture
+    def record(self, manager: PluginManager) -> Any:
+        return manager.lookup("executor_backends", self.backend_name)
+
+    def test_name_is_valid(self, record: Any) -> None:
+        assert NAME_PATTERN.fullmatch(record.name)
+        assert record.description.strip(), f"executor backend '{record.name}' has no description"
+
+    def test_settings_have_help_and_valid_defaults(self, record: Any) -> None:
+        assert settings_problems(record.settings, f"executor backend '{record.name}'") == []
+
+    def test_settings_leave_core_keys_alone(self, record: Any) -> None:
+        assert CORE_KEYS.isdisjoint(s.name for s in record.settings)
+
+    def test_builds_an_executor(self, record: Any, manager: PluginManager) -> None:
+        from parsl.executors.base import ParslExecutor
+
+        resource = resolve_resource("contract", {**self.options, "executor": self.backend_name}, manager)
+        assert resource.backend == self.backend_name
+        executor = build_executor(resource, manager)
+        assert isinstance(executor, ParslExecutor), f"build() returned {executor!r}, not a Parsl executor"
+        assert executor.label == "contract"
+
+    def test_selected_as_declared(self, record: Any, manager: PluginManager) -> None:
+        """Without ``executor:``, its ``selected_by`` key picks it; a backend without one is
+        never picked implicitly (except core's default, ``htex``)."""
+        if record.selected_by is not None:
+            block = {**self.options, record.selected_by: self.options.get(record.selected_by, True)}
+            assert resolve_resource("contract", block, manager).backend == self.backend_name
+        else:
+            implicit = resolve_resource("contract", dict(self.options), manager).backend
+            assert (implicit == record.name) == (record.name == "htex")
+
+
 class TransferProviderContract(_Contract):
     """A transfer provider: copies a file and a tree, deletes, and names a missing source.
 
