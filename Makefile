@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 MEMBERS := $(patsubst %/pyproject.toml,%,$(wildcard chiltepin-*/pyproject.toml))
 
-.PHONY: demo test venv system-deps lint docs bench clean
+.PHONY: demo test venv system-deps lint types docs bench clean
 
 ## Set up .venv and run the example workflow on the built-in local resource.
 demo: venv
 	$(BIN)/python examples/quickstart.py
 
-## Install system packages (Slurm, MPI, RabbitMQ), set up .venv, run the whole test suite.
-test: system-deps venv
+## Install system packages (Slurm, MPI, RabbitMQ), set up .venv, lint, type-check, run the whole test suite.
+test: system-deps venv lint types
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 venv: $(VENV)/.installed
@@ -28,12 +28,17 @@ system-deps:
 lint: venv
 	$(BIN)/ruff check .
 
+types: venv
+	$(BIN)/mypy
+
 docs: venv
 	$(BIN)/sphinx-build -W -b html docs docs/_build/html
 
 bench: venv
 	$(BIN)/python benchmarks/wrapper_overhead.py
 	$(BIN)/python benchmarks/cold_start.py
+	$(BIN)/python benchmarks/run_db_overhead.py
+	$(BIN)/python benchmarks/status_large_run.py
 
 clean:
 	rm -rf $(VENV) runinfo docs/_build

@@ -1,12 +1,19 @@
 """Cold start: a fresh process from `import chiltepin` to the first result on the default `local`
 resource, against raw Parsl's default HighThroughputExecutor on loopback (Parsl's defaults, the
-address pinned so that no outside address is probed). Prints medians of several runs.
-Run: .venv/bin/python benchmarks/cold_start.py [--runs 7]
+address pinned so that no outside address is probed), with a bare `import parsl` in a fresh
+process as the floor. Prints medians of several fresh processes each, the ratio to the floor,
+the load average, and which first-party plugins the measured environment has installed.
+
+Run: .venv/bin/python benchmarks/cold_start.py [--runs 7] [--python ENV/bin/python]
+``--python`` measures another environment, e.g. a core-only one:
+    python3 -m venv /tmp/core-only && /tmp/core-only/bin/pip install ./chiltepin-core
+    .venv/bin/python benchmarks/cold_start.py --python /tmp/core-only/bin/python
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -21,7 +28,7 @@ from chiltepin.tasks import python_task
 @python_task
 def one():
     return 1
-with Workflow(run_dir=RUN_DIR):
+with Workflow(run_dir=RUN_DIR, **OPTIONS):
     one(executor="local").result()
     print(time.perf_counter() - t0)
 """
@@ -43,28 +50,63 @@ with parsl.load(config):
     print(time.perf_counter() - t0)
 """
 
+IMPORT_PARSL = """
+import time
+t0 = time.perf_counter()
+import parsl
+print(time.perf_counter() - t0)
+"""
 
-def timed(source: str, run_dir: str) -> float:
-    code = source.replace("RUN_DIR", repr(run_dir))
+INSTALLED = """
+import importlib.util, json
+names = ["chiltepin_slurm", "chiltepin_mpi", "chiltepin_globus", "globus_compute_sdk"]
+print(json.dumps([n for n in names if importlib.util.find_spec(n)]))
+"""
+
+
+def timed(python: str, source: str, run_dir: str, env: dict[str, str] | None = None,
+          options: dict[str, object] | None = None) -> float:
+    code = source.replace("RUN_DIR", repr(run_dir)).replace("OPTIONS", repr(options or {}))
     # Raw Parsl finds interchange.py and process_worker_pool.py on PATH: activate the environment.
-    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=env).stdout
+    env = {**os.environ, **(env or {}), "PATH": os.path.dirname(python) + os.pathsep + os.environ.get("PATH", "")}
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     return float(out.strip().splitlines()[-1])
+
+
+def load_average() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def describe(python: str) -> str:
+    installed = json.loads(subprocess.run([python, "-c", INSTALLED], capture_output=True, text=True,
+                                          check=True).stdout)
+    return ", ".join(installed) if installed else "core only (no first-party plugin, no globus-compute-sdk)"
+
+
+def summary(name: str, values: list[float], floor: float | None = None) -> str:
+    median = statistics.median(values)
+    ratio = f"  {median / floor:4.2f}x the floor" if floor else ""
+    return f"{name:32} median {median:5.2f} s  (min {min(values):.2f}, max {max(values):.2f}){ratio}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--python", default=sys.executable, help="interpreter of the environment to measure")
     args = parser.parse_args()
     run_dir = tempfile.mkdtemp(prefix="chiltepin-cold-")
-    results = {"chiltepin (local)": [], "raw parsl (HTEX defaults)": []}
-    for _ in range(args.runs):
-        results["chiltepin (local)"].append(timed(CHILTEPIN, run_dir))
-        results["raw parsl (HTEX defaults)"].append(timed(RAW_PARSL, run_dir))
-    print(f"import to first result, {args.runs} fresh processes each")
+    print(f"environment: {args.python}; installed: {describe(args.python)}")
+    print(f"load average before: {load_average()}")
+    names = ("import parsl (floor)", "chiltepin (local)", "raw parsl (HTEX defaults)")
+    results: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(args.runs):  # interleaved, so that load changes hit every variant alike
+        for name, source in zip(names, (IMPORT_PARSL, CHILTEPIN, RAW_PARSL), strict=True):
+            results[name].append(timed(args.python, source, run_dir))
+    floor = statistics.median(results[names[0]])
+    print(f"import to first result, {args.runs} fresh processes each; load average after: {load_average()}")
     for name, values in results.items():
-        print(f"{name:28} median {statistics.median(values):5.2f} s  (min {min(values):.2f}, max {max(values):.2f})")
+        print(summary(name, values, floor if name != names[0] else None))
 
 
 if __name__ == "__main__":

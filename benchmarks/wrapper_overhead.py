@@ -12,10 +12,9 @@ import statistics
 import tempfile
 import time
 
-from parsl import python_app
-
 from chiltepin import Workflow
 from chiltepin.tasks import python_task
+from parsl import python_app
 
 
 def noop(x):

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite runs for real: Slurm (controller + node daemons),
-# Open MPI and MPICH with compilers, and RabbitMQ (the Globus Compute result broker stand-in).
+# Open MPI and MPICH with compilers, RabbitMQ (the Globus Compute result broker stand-in), Redis
+# (the networked exchange agents talk through, chiltepin-agents), Graphviz (chiltepin dag) and
+# Chromium (the dashboard and report are tested in headless Chromium).
 # Idempotent: does nothing when everything is present. Needs root (CI runs as root).
 set -euo pipefail
 packages=(slurm-wlm slurmctld slurmd slurm-client munge openmpi-bin libopenmpi-dev mpich libmpich-dev gcc
-          rabbitmq-server iproute2)
+          rabbitmq-server redis-server iproute2 graphviz fonts-dejavu-core chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,5 @@
-"""`import chiltepin` stays light: no Parsl, no plugin, no Globus or MPI code until first use."""
+"""`import chiltepin` stays light: no Parsl, no plugin, no Globus or MPI code until first use (the
+patterns and the pool executor included)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ PROBE = """
 import json, sys
 import chiltepin
 from chiltepin.tasks import python_task, bash_task, join_task
+from chiltepin import Graph, parallel, pipeline, ContainerTask, active_workflow
+from chiltepin.concurrent import PoolExecutor
 @python_task
 def f(x):
     return x

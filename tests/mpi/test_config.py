@@ -42,7 +42,7 @@ def test_unknown_mpi_launcher_names_the_key_and_the_choices():
         resolve({"mpi": True, "mpi_launcher": "mpiexec-openmp"})
     assert info.value.problems == [
         "sim.mpi_launcher: MPI launcher 'mpiexec-openmp' is not available (did you mean 'mpiexec-openmpi'?). "
-        "Available: aprun, mpiexec, mpiexec-openmpi, srun."]
+        "Available: aprun, mpiexec, mpiexec-intel, mpiexec-mpich, mpiexec-mvapich, mpiexec-openmpi, srun."]
 
 
 def test_mpi_resource_needs_the_simple_launcher():

@@ -116,6 +116,14 @@ def test_launcher_options_must_be_a_string():
         translate({"num_ranks": 2, "launcher_options": ["--x"]}, None)
 
 
+@pytest.mark.parametrize("options", ["--map-by 'ppr:2:node", '-x "A=1', "--tag-output \\"])
+def test_launcher_options_that_break_shell_quoting_are_rejected(options):
+    with pytest.raises(ValueError, match=r"launcher_options .* is not valid shell words \(No (closing quotation|"
+                                         r"escaped character)\); it is appended to the launcher command as is"):
+        TaskGeometry(num_ranks=2, launcher_options=options)
+    assert TaskGeometry(num_ranks=2, launcher_options="--map-by 'ppr:2:node' -x \"A=1\"").launcher_options
+
+
 spec_values = st.one_of(st.integers(), st.text(max_size=4), st.none())
 
 

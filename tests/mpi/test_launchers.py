@@ -11,7 +11,7 @@ from chiltepin.plugins import get_plugin_manager
 from chiltepin_mpi.geometry import TaskGeometry
 from chiltepin_mpi.launchers import with_command
 from chiltepin_mpi.worker import task_environment
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 TWO_BY_FOUR = TaskGeometry(num_nodes=2, ranks_per_node=4).as_spec()
@@ -26,8 +26,10 @@ def prefix(launcher, spec, nodes=NODES):
 @pytest.mark.parametrize("launcher, spec, expected", [
     ("srun", TWO_BY_FOUR, "srun --ntasks 8 --ntasks-per-node 4 --nodes 2 --nodelist n1,n2"),
     ("srun", THREADED, "srun --ntasks 4 --ntasks-per-node 2 --nodes 2 --nodelist n1,n2 --cpus-per-task 3 -v"),
-    ("mpiexec", TWO_BY_FOUR, "mpiexec -n 8 -ppn 4 -hosts n1,n2"),
-    ("mpiexec", THREADED, "mpiexec -n 4 -ppn 2 -hosts n1,n2 -v"),
+    ("mpiexec-mpich", TWO_BY_FOUR, "mpiexec -n 8 -ppn 4 -hosts n1,n2"),
+    ("mpiexec-mpich", THREADED, "mpiexec -n 4 -ppn 2 -hosts n1,n2 -v"),
+    ("mpiexec-intel", TWO_BY_FOUR, "mpiexec -n 8 -ppn 4 -hosts n1,n2"),
+    ("mpiexec-mvapich", THREADED, "mpiexec -n 4 -ppn 2 -hosts n1,n2 -v"),
     ("mpiexec-openmpi", TWO_BY_FOUR, "mpiexec -n 8 --map-by ppr:4:node --host n1:4,n2:4 --oversubscribe"),
     ("mpiexec-openmpi", THREADED,
      "mpiexec -n 4 --map-by ppr:2:node --host n1:2,n2:2 --oversubscribe -x OMP_NUM_THREADS -v"),
@@ -39,7 +41,7 @@ def test_documented_prefixes(launcher, spec, expected):
 
 
 def test_task_environment_sets_threads_and_replaces_the_program():
-    env = task_environment("mpiexec", THREADED, NODES, command="mpiexec.mpich")
+    env = task_environment("mpiexec-mpich", THREADED, NODES, command="mpiexec.mpich")
     assert env == {"PARSL_MPI_PREFIX": "mpiexec.mpich -n 4 -ppn 2 -hosts n1,n2 -v", "OMP_NUM_THREADS": "3"}
     assert task_environment("srun", TWO_BY_FOUR, NODES) == {"PARSL_MPI_PREFIX": prefix("srun", TWO_BY_FOUR)}
 
@@ -71,43 +73,49 @@ def placed(draw):
     return spec, hosts
 
 
-@given(placed())
-def test_srun_prefix_asks_for_the_geometry(case):
+def _placement(launcher, words):
+    """(program, ranks, ranks per node, hosts, threads) that a prefix asks its launcher for, read back
+    with each launcher's own option syntax."""
+    program, rest = words[0], words[1:]
+    if launcher == "srun":
+        args = _parser("--ntasks", "--ntasks-per-node", "--nodes", "--nodelist", "--cpus-per-task").parse_args(rest)
+        assert int(args.nodes) == len(args.nodelist.split(","))
+        return program, int(args.ntasks), int(args.ntasks_per_node), args.nodelist.split(","), args.cpus_per_task
+    if launcher == "aprun":
+        args = _parser("-n", "-N", "-node-list", "-d").parse_args(rest)
+        return program, int(args.n), int(args.N), args.node_list.split(","), args.d
+    if launcher == "mpiexec-openmpi":
+        parser = _parser("-n", "--map-by", "--host", "-x")
+        parser.add_argument("--oversubscribe", action="store_true")
+        args = parser.parse_args(rest)
+        assert args.oversubscribe
+        slots = [entry.rsplit(":", 1) for entry in args.host.split(",")]
+        per_node = {int(n) for _, n in slots}
+        assert len(per_node) == 1 and args.map_by == f"ppr:{per_node.pop()}:node"
+        assert sum(int(n) for _, n in slots) == int(args.n)
+        threads = "forwarded" if args.x == "OMP_NUM_THREADS" else None
+        return program, int(args.n), int(slots[0][1]), [h for h, _ in slots], threads
+    args = _parser("-n", "-ppn", "-hosts").parse_args(rest)  # Hydra: MPICH, Intel MPI, MVAPICH
+    return program, int(args.n), int(args.ppn), args.hosts.split(","), "environment"
+
+
+#: Every MPI launcher that renders a fixed syntax (``mpiexec`` picks one of these on the worker).
+FLAVOURS = sorted(n for n in get_plugin_manager().records("mpi_launchers") if n != "mpiexec")
+
+
+@pytest.mark.parametrize("launcher", FLAVOURS)
+@settings(deadline=None, max_examples=60)
+@given(case=placed())
+def test_every_prefix_asks_for_exactly_the_geometry(launcher, case):
     spec, hosts = case
-    words = shlex.split(prefix("srun", spec, hosts))
-    args = _parser("--ntasks", "--ntasks-per-node", "--nodes", "--nodelist", "--cpus-per-task").parse_args(words[1:])
-    assert words[0] == "srun"
-    assert (int(args.ntasks), int(args.ntasks_per_node), int(args.nodes)) == (
-        spec["num_ranks"], spec["ranks_per_node"], spec["num_nodes"])
-    assert args.nodelist.split(",") == hosts
-    assert args.cpus_per_task == (str(spec["threads_per_rank"]) if "threads_per_rank" in spec else None)
-
-
-@given(placed())
-def test_openmpi_prefix_gives_every_node_its_ranks(case):
-    spec, hosts = case
-    words = shlex.split(prefix("mpiexec-openmpi", spec, hosts))
-    parser = _parser("-n", "--map-by", "--host", "-x")
-    parser.add_argument("--oversubscribe", action="store_true")
-    args = parser.parse_args(words[1:])
-    assert args.oversubscribe
-    assert int(args.n) == spec["num_ranks"]
-    assert args.map_by == f"ppr:{spec['ranks_per_node']}:node"
-    slots = [entry.rsplit(":", 1) for entry in args.host.split(",")]
-    assert [h for h, _ in slots] == hosts and all(int(n) == spec["ranks_per_node"] for _, n in slots)
-    assert sum(int(n) for _, n in slots) == spec["num_ranks"]
-    assert args.x == ("OMP_NUM_THREADS" if "threads_per_rank" in spec else None)
-
-
-@given(placed())
-def test_hydra_and_aprun_prefixes_ask_for_the_geometry(case):
-    spec, hosts = case
-    hydra = _parser("-n", "-ppn", "-hosts").parse_args(shlex.split(prefix("mpiexec", spec, hosts))[1:])
-    assert (int(hydra.n), int(hydra.ppn), hydra.hosts.split(",")) == (spec["num_ranks"], spec["ranks_per_node"],
-                                                                       hosts)
-    aprun = _parser("-n", "-N", "-node-list", "-d").parse_args(shlex.split(prefix("aprun", spec, hosts))[1:])
-    assert (int(aprun.n), int(aprun.N), aprun.node_list.split(",")) == (spec["num_ranks"], spec["ranks_per_node"],
-                                                                         hosts)
+    program, ranks, per_node, placed_on, threads = _placement(launcher, shlex.split(prefix(launcher, spec, hosts)))
+    assert program == ("mpiexec" if launcher.startswith("mpiexec") else launcher)
+    assert (ranks, per_node, placed_on) == (spec["num_ranks"], spec["ranks_per_node"], hosts)
+    assert ranks == per_node * len(placed_on)
+    if "threads_per_rank" not in spec:
+        assert threads in (None, "environment")
+    elif launcher in ("srun", "aprun"):
+        assert threads == str(spec["threads_per_rank"])
 
 
 def _environment_snapshot():

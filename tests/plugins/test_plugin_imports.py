@@ -14,9 +14,6 @@ PLUGIN_SOURCES = [ROOT / "chiltepin-slurm" / "src", ROOT / "chiltepin-mpi" / "sr
                   ROOT / "examples" / "site-plugin" / "src"]
 PUBLIC = {"chiltepin", "chiltepin.plugins", "chiltepin.tasks", "chiltepin.workflow", "chiltepin.data",
           "chiltepin.testing"}
-#: Known exceptions, each with the reason; empty this as they are fixed.
-PENDING = {("chiltepin_mpi/worker_pool.py", "chiltepin.worker_pool"):
-           "the worker-pool start-up is being moved into chiltepin._startup (issue 9); its plugin entry follows"}
 
 
 def _core_imports(path: Path) -> list[str]:
@@ -39,7 +36,7 @@ def test_plugins_import_only_the_plugin_api(source):
     for path in sorted(source.rglob("*.py")):
         where = str(path.relative_to(source))
         offending += [(where, name) for name in _core_imports(path)
-                      if name not in PUBLIC and (where, name) not in PENDING]
+                      if name not in PUBLIC]
     assert offending == [], "plugins import core internals; export what they need from chiltepin.plugins"
 
 

@@ -34,6 +34,10 @@ def config_error(block: dict, tmp_path) -> str:
     ({"provider": "pbspro", "cores_per_node": 0}, ["hpc.cores_per_node", "at least 1"]),
     ({"provider": "slurm", "max_blocks": -1}, ["hpc.max_blocks", "at least 0"]),
     ({"provider": "slurm", "gpus_per_node": -1}, ["hpc.gpus_per_node", "at least 0"]),
+    ({"provider": "slurm", "gpus_per_node": 4, "available_accelerators": 2},
+     ["hpc.available_accelerators: 2 accelerator(s) per node, but gpus_per_node asks for 4"]),
+    ({"provider": "pbspro", "gpus_per_node": 2, "available_accelerators": ["0", "1", "2"]},
+     ["hpc.available_accelerators: 3 accelerator(s) per node (0, 1, 2), but gpus_per_node asks for 2"]),
     ({"provider": "slurm", "exclusive": "yes"}, ["hpc.exclusive", "true or false"]),
     ({"provider": "slurm", "environment": "module load x"}, ["hpc.environment", "YAML list"]),
     ({"provider": "slurm", "scheduler_options": ["--mem=4g"]}, ["hpc.scheduler_options", "'#SBATCH'"]),
@@ -101,3 +105,14 @@ def test_text_outside_the_two_forms_is_rejected(text):
     if re.fullmatch(r"([0-9]+-)?[0-9]+:[0-9]{2}:[0-9]{2}", text):
         return
     assert walltime.problem(text)
+
+
+@pytest.mark.parametrize("provider", ["slurm", "pbspro"])
+def test_accelerators_matching_gpus_per_node_are_accepted(provider, tmp_path):
+    from chiltepin.config.resolve import resolve_resource
+    from chiltepin.plugins import get_plugin_manager
+
+    for accelerators in (4, ["0", "1", "2", "3"]):
+        resource = resolve_resource("hpc", {"provider": provider, "gpus_per_node": 4,
+                                            "available_accelerators": accelerators}, get_plugin_manager())
+        assert resource.get("available_accelerators") == accelerators

@@ -50,11 +50,19 @@ SCRIPT = textwrap.dedent("""
 def test_core_and_slurm_alone_run_a_slurm_workflow(cluster, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    members = [REPO / "chiltepin-core", REPO / "chiltepin-slurm"]
+
+    def tree() -> set[Path]:
+        return {p for member in members for p in member.rglob("*") if "__pycache__" not in p.parts}
+
+    before = tree()
     # This environment's pip installs into the new one (saves bootstrapping pip there).
     install = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
                               "--quiet", str(REPO / "chiltepin-core"), str(REPO / "chiltepin-slurm")],
                              capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stderr[-3000:]
+    # The wheels are built out of tree: no build/ or *.egg-info left in the sources.
+    assert tree() - before == set()
     (tmp_path / "check.py").write_text(SCRIPT)
     clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only what was installed
     run = subprocess.run([str(venv / "bin" / "python"), str(tmp_path / "check.py"), str(tmp_path / "runinfo")],

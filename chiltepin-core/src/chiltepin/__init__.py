@@ -16,13 +16,18 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+source"
 
-__all__ = ["ChiltepinError", "ConfigError", "PluginError", "UnknownResourceError", "Workflow", "WorkflowError",
-           "__version__"]
+#: Public names loaded on first use, by the module that holds them.
+_LAZY = {"Workflow": "workflow", "active_workflow": "workflow", "PoolExecutor": "concurrent",
+         **dict.fromkeys(("parallel", "pipeline", "Graph", "GraphError", "ContainerTask", "ParallelTask",
+                          "MapReduceTask"), "patterns")}
+
+__all__ = ["ChiltepinError", "ConfigError", "PluginError", "UnknownResourceError", "WorkflowError", "__version__",
+           *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Workflow":
-        from .workflow import Workflow
+    if name in _LAZY:
+        from importlib import import_module
 
-        return Workflow
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'chiltepin' has no attribute {name!r}")

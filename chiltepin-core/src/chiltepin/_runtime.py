@@ -12,10 +12,12 @@ from .plugins.records import ResolvedResource
 class RuntimeState:
     """Set by :class:`chiltepin.Workflow` on start, cleared on cleanup."""
 
+    labels: frozenset[str] | None
+    resources: Mapping[str, ResolvedResource]
+    memoize: bool
+
     def __init__(self) -> None:
-        self.labels: frozenset[str] | None = None
-        self.resources: Mapping[str, ResolvedResource] = MappingProxyType({})
-        self.memoize = False
+        self.deactivate()
 
     def activate(self, resources: Mapping[str, ResolvedResource], memoize: bool) -> None:
         self.resources = MappingProxyType(dict(resources))
@@ -23,7 +25,9 @@ class RuntimeState:
         self.labels = frozenset(resources)
 
     def deactivate(self) -> None:
-        self.__init__()  # type: ignore[misc]
+        self.labels = None
+        self.resources = MappingProxyType({})
+        self.memoize = False
 
 
 state = RuntimeState()

@@ -268,10 +268,6 @@ def default_problems(settings: Sequence[Setting]) -> list[str]:
     return problems
 
 
-def settings_by_name(settings: Sequence[Setting]) -> dict[str, Setting]:
-    return {s.name: s for s in settings}
-
-
 def check_values(where: str, values: Mapping[str, Any], claims: Mapping[str, Setting], *, owner: str,
                  unknown: Callable[[str], str], note: Callable[[str], str] = lambda key: "",
                  fault: Callable[[str], str] = lambda key: "a plugin",

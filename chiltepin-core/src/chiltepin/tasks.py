@@ -12,6 +12,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._finished import keep_only_what_users_read
 from ._runtime import parsl_kernel_loaded, state
 from .errors import UnknownResourceError, WorkflowError, did_you_mean
 from .geometry import merge_geometry
@@ -124,6 +125,8 @@ class _Task:
                  chiltepin_task_geometry: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
         if kwargs:
             self._check_kwargs(kwargs)
+            if "outputs" in kwargs or "inputs" in kwargs:
+                _track_paths(kwargs)
         if executor is None:
             key: Any = "all"
             if state.labels is None:
@@ -133,7 +136,24 @@ class _Task:
         if chiltepin_task_geometry is not None:
             kwargs["parsl_resource_specification"] = _translate(
                 kwargs.get("parsl_resource_specification"), chiltepin_task_geometry, key, self.name)
-        return self._app(key)(*args, **kwargs)
+        return keep_only_what_users_read(self._app(key)(*args, **kwargs))
+
+    def map(self, *iterables: Any, executor: ExecutorChoice = None, strict: bool = False, **kwargs: Any) -> Any:
+        """Call the task once per item, zipping ``iterables`` like the builtin ``map`` (``strict=True``
+        refuses different lengths); one future of the list of results, in input order. Keyword
+        arguments go to every call. See :mod:`chiltepin.patterns`."""
+        from .patterns import map_task
+
+        return map_task(self, iterables, executor, strict, kwargs)
+
+
+def _track_paths(kwargs: dict[str, Any]) -> None:
+    """Plain path strings in ``inputs=``/``outputs=`` become Parsl Files that are still strings."""
+    from ._paths import tracked
+
+    for name in ("inputs", "outputs"):
+        if name in kwargs:
+            kwargs[name] = tracked(kwargs[name])
 
 
 def _translate(spec: Any, geometry: Any, key: Any, task: str) -> dict[str, Any]:
@@ -180,7 +200,7 @@ class JoinTask(_Task):
             self._check_kwargs(kwargs)
         if state.labels is None:
             _require_workflow(self.name)
-        return self._app("all")(*args, **kwargs)
+        return keep_only_what_users_read(self._app("all")(*args, **kwargs))
 
     def _make_app(self, executors: Any, cache: bool) -> Any:
         from parsl.app.python import PythonApp

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import logging
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
 
-from . import _standby
+from ._resubmit import LostBlockRetries
 from ._runtime import parsl_kernel_loaded, state
+from ._startup.standby import Startup
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
-from .errors import WorkflowError
+from .errors import ConfigError, WorkflowError, did_you_mean
 from .plugins.manager import get_plugin_manager
 from .plugins.records import ResolvedResource
 
@@ -29,8 +32,9 @@ class Workflow:
     ``config`` is a YAML path, a mapping or None (only the built-in ``local`` resource).
     ``include`` limits the resources loaded (``local`` is always loaded). Other keyword options
     (``retries``, ``checkpoint_mode``, ``resume``, ``strategy_period``, ...) override the
-    file's ``workflow:`` block. Use it as a context manager, or call :meth:`start` and
-    :meth:`cleanup`. Only one workflow runs in a process at a time.
+    file's ``workflow:`` block. Use it as a context manager (``exit_mode`` says what leaving the
+    block does), or call :meth:`start` and :meth:`cleanup`. Only one workflow runs in a process at
+    a time; :func:`chiltepin.active_workflow` returns it.
     """
 
     def __init__(self, config: ConfigSource = None, *, include: Sequence[str] | None = None,
@@ -43,6 +47,8 @@ class Workflow:
         self.resources: dict[str, ResolvedResource] = {}
         self.dfk: Any = None
         self._remove_log_handler: Any = None
+        self._startup: Startup | None = None
+        self._observer: Any = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -60,10 +66,10 @@ class Workflow:
                                     "process; clean it up (parsl.dfk().cleanup()) before starting a workflow")
             manager = get_plugin_manager()
             resources = resolve_all(self.document, manager, self.include)
-            _standby.prepare(_standby_requests(resources, manager),
-                             log_dir=os.path.join(self.options["run_dir"], "standby-pools"))
+            startup = Startup(self.options["run_dir"])
+            startup.prepare(resources, manager.records("executor_backends"))
             try:
-                executors = [build_executor(r, manager) for r in resources.values()]
+                executors = [startup.apply(build_executor(r, manager), r) for r in resources.values()]
                 config = self._parsl_config(executors)
                 if self.options["log_file"]:
                     import parsl
@@ -74,11 +80,15 @@ class Workflow:
 
                 self.dfk = DataFlowKernelLoader.load(config)
             except BaseException:
-                _standby.release()
+                startup.close(everything=True)
                 self._detach_log_handler()
                 raise
-            _standby.release(keep_taken=True)
+            startup.started()
+            self._startup = startup
             self.resources = resources
+            from .runs.observe import start_observing
+
+            self._observer = start_observing(self.dfk, resources, self.options)
             state.activate(resources, memoize=bool(self.options["checkpoint_mode"] or self.options["resume"]))
             _active = self
         return self
@@ -94,6 +104,7 @@ class Workflow:
             dfk, self.dfk = self.dfk, None
             if dfk is not None:
                 try:
+                    _finish_launches(dfk)
                     dfk.cleanup()
                 except Exception as exc:
                     errors.append(exc)
@@ -102,7 +113,7 @@ class Workflow:
 
                     if DataFlowKernelLoader._dfk is dfk:
                         DataFlowKernelLoader.clear()
-            for step in (_standby.stop_unfed, self._detach_log_handler):
+            for step in (self._stop_observing, self._close_startup, self._detach_log_handler):
                 try:
                     step()
                 except Exception as exc:
@@ -110,6 +121,15 @@ class Workflow:
         if errors:
             raise WorkflowError(f"workflow cleanup failed: {errors[0]!r}"
                                 + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")) from errors[0]
+
+    def _close_startup(self) -> None:
+        startup, self._startup = self._startup, None
+        if startup is not None:
+            startup.close()
+    def _stop_observing(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
 
     def _detach_log_handler(self) -> None:
         remove, self._remove_log_handler = self._remove_log_handler, None
@@ -120,12 +140,22 @@ class Workflow:
         return self.start()
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        mode = self.options["exit_mode"]
+        if mode == "skip":
+            atexit.register(self._cleanup_if_running)
+            return
+        if mode == "wait" and exc_type is None and self.dfk is not None:
+            self.dfk.wait_for_current_tasks()
         try:
             self.cleanup()
         except WorkflowError:
             if exc_type is None:
                 raise
             logger.exception("workflow cleanup failed while handling another error")
+
+    def _cleanup_if_running(self) -> None:
+        if self.dfk is not None:
+            self.cleanup()
 
     # -- Parsl -----------------------------------------------------------------------------
 
@@ -136,7 +166,7 @@ class Workflow:
         kwargs: dict[str, Any] = {
             "executors": executors, "run_dir": opts["run_dir"], "retries": opts["retries"],
             "strategy_period": opts["strategy_period"], "max_idletime": opts["max_idletime"],
-            "usage_tracking": opts["usage_tracking"],
+            "usage_tracking": opts["usage_tracking"], "retry_handler": LostBlockRetries(),
         }
         checkpoint: dict[str, Any] = {"checkpoint_mode": opts["checkpoint_mode"],
                                       "checkpoint_period": opts["checkpoint_period"]}
@@ -144,6 +174,10 @@ class Workflow:
             from parsl.utils import get_all_checkpoints
 
             checkpoint["checkpoint_files"] = get_all_checkpoints(opts["run_dir"])
+        if opts["monitoring"]:
+            from .runs.observe import monitoring_hub
+
+            kwargs["monitoring"] = monitoring_hub(opts)
         parameters = inspect.signature(Config).parameters
         if "dependency_resolver" in parameters:
             # Futures inside lists, tuples and dicts are dependencies too (``reduce(futures)``).
@@ -190,18 +224,46 @@ class Workflow:
         """Write a checkpoint now (checkpoint_mode 'manual')."""
         self._running_dfk().checkpoint()
 
+    def job_script(self, name: str) -> str:
+        """The batch script a block of resource ``name`` would submit, without submitting anything
+        (as dask-jobqueue's ``cluster.job_script()``); see :mod:`chiltepin.job_script` for the
+        placeholders that stand for run-specific values."""
+        from .job_script import job_script
 
-def _standby_requests(resources: dict[str, ResolvedResource], manager: Any) -> list[tuple[str, str]]:
-    """Interchanges for every block-running backend; the first pool of local ``htex`` resources
-    whose blocks need no environment lines (a standby pool cannot replay them)."""
-    backends = manager.records("executor_backends")
-    requests = [(n, "interchange") for n, r in resources.items() if backends[r.backend].needs_provider]
-    requests += [(n, "pool") for n, r in resources.items()
-                 if r.backend == "htex" and r.provider == "localhost" and not r.get("environment")
-                 and r.get("init_blocks", 0) > 0]
-    return requests
+        manager = get_plugin_manager()
+        resources = self.resources or resolve_all(self.document, manager, [name] if name in self.document.resources
+                                                  else None)
+        if name not in resources:
+            raise ConfigError(f"no resource named '{name}' in the configuration"
+                              f"{did_you_mean(name, list(resources))}")
+        return job_script(resources[name], manager, self.options["run_dir"])
+
+
+def _finish_launches(dfk: Any) -> None:
+    """Let Parsl hand every submitted task to its executor before the executors stop: Parsl stops
+    its launch thread only after them, and a launch racing an HTEX shutdown aborts the process
+    inside ZMQ (seen when a ``with`` block is left by an exception right after submitting)."""
+    launcher = getattr(dfk, "_task_launch_pool", None)
+    if launcher is not None:
+        launcher.shutdown(wait=True)
 
 
 def active_workflow() -> Workflow | None:
     """The running workflow of this process, if any."""
     return _active
+
+
+def _forget_after_fork() -> None:
+    """A forked child (a worker of a process pool, say) does not run its parent's workflow, so it
+    may start one of its own (a chiltepin agent does)."""
+    global _active
+    if _active is None:
+        return
+    _active = None
+    state.deactivate()
+    dflow = sys.modules.get("parsl.dataflow.dflow")
+    if dflow is not None:
+        dflow.DataFlowKernelLoader.clear()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)

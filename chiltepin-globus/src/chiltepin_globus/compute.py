@@ -26,6 +26,9 @@ from parsl.executors.base import ParslExecutor
 from .settings import endpoint_config, split_task_geometry
 
 _UNSET = object()
+# The SDK Executor's own properties, whose values apply when no task overrides them.
+_BASE_SPEC: property = vars(Executor)["resource_specification"]
+_BASE_CONFIG: property = vars(Executor)["user_endpoint_config"]
 
 
 class ComputeError(ChiltepinError, RuntimeError):
@@ -44,22 +47,22 @@ class TaskOptionsExecutor(Executor):
         return getattr(self._task_local, name, _UNSET)
 
     @property
-    def resource_specification(self) -> dict[str, Any] | None:  # type: ignore[override]
+    def resource_specification(self) -> dict[str, Any] | None:
         value = self._override("resource_specification")
-        return Executor.resource_specification.fget(self) if value is _UNSET else value
+        return _BASE_SPEC.__get__(self) if value is _UNSET else value
 
     @resource_specification.setter
     def resource_specification(self, value: dict[str, Any] | None) -> None:
-        Executor.resource_specification.fset(self, value)
+        _BASE_SPEC.__set__(self, value)
 
     @property
-    def user_endpoint_config(self) -> dict[str, Any] | None:  # type: ignore[override]
+    def user_endpoint_config(self) -> dict[str, Any] | None:
         value = self._override("user_endpoint_config")
-        return Executor.user_endpoint_config.fget(self) if value is _UNSET else value
+        return _BASE_CONFIG.__get__(self) if value is _UNSET else value
 
     @user_endpoint_config.setter
     def user_endpoint_config(self, value: dict[str, Any] | None) -> None:
-        Executor.user_endpoint_config.fset(self, value)
+        _BASE_CONFIG.__set__(self, value)
 
     @contextmanager
     def task_options(self, resource_specification: dict[str, Any] | None,

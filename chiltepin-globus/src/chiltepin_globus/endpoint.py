@@ -50,7 +50,7 @@ def config_dir(value: str | os.PathLike | None = None) -> Path:
 
 
 def template_text() -> str:
-    return resources.files("chiltepin_globus").joinpath("templates", TEMPLATE_NAME).read_text(encoding="utf-8")
+    return resources.files("chiltepin_globus").joinpath("templates").joinpath(TEMPLATE_NAME).read_text(encoding="utf-8")
 
 
 def configure(name: str, directory: Path) -> Path:

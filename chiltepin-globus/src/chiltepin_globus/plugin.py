@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chiltepin.plugins import ExecutorBackend, ResolvedResource, Subcommand, TransferProvider, hookimpl
 
 from .settings import COMPUTE_SETTINGS, TRANSFER_ENDPOINT_SETTINGS
 
+if TYPE_CHECKING:
+    from parsl.providers.base import ExecutionProvider
 
-def _build_executor(resource: ResolvedResource, provider: Any) -> Any:
+    from .compute import ChiltepinComputeExecutor
+    from .transfer import GlobusTransferer
+
+
+def _build_executor(resource: ResolvedResource, provider: ExecutionProvider | None) -> ChiltepinComputeExecutor:
     from .compute import build_executor
 
     return build_executor(resource, provider)
 
 
-def _build_transferer() -> Any:
+def _build_transferer() -> GlobusTransferer:
     from .transfer import GlobusTransferer
 
     return GlobusTransferer()

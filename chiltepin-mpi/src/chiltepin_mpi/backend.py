@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chiltepin.plugins import (
     HTEX_SETTINGS,
@@ -19,7 +18,11 @@ from chiltepin.plugins import (
 )
 
 from .launchers import PARSL_NAMES
-from .worker_pool import FORK_SERVER
+
+if TYPE_CHECKING:
+    from parsl.providers.base import ExecutionProvider
+
+    from .executor import ChiltepinMPIExecutor
 
 #: HTEX settings that Parsl's MPIExecutor takes (it fixes the worker count and core share itself).
 MPI_HTEX_SETTINGS = tuple(s for s in HTEX_SETTINGS
@@ -31,9 +34,10 @@ MPI_SETTINGS: tuple[Setting, ...] = (
             "MPI tasks run at once per block (Parsl's max_workers_per_block). Each task takes at least "
             "one node, so at most nodes_per_block; on localhost, the tasks share this machine."),
     Setting("mpi_launcher", Str(), None,
-            "MPI launcher whose command tasks get as $PARSL_MPI_PREFIX: srun, mpiexec (MPICH/Hydra, Intel "
-            "MPI), mpiexec-openmpi, aprun, or one a plugin adds. Default: srun on provider slurm, mpiexec "
-            "elsewhere."),
+            "MPI launcher whose command tasks get as $PARSL_MPI_PREFIX: srun, mpiexec (the worker's mpiexec, "
+            "its flavour detected from 'mpiexec --version'), a flavour named outright (mpiexec-openmpi, "
+            "mpiexec-mpich, mpiexec-intel, mpiexec-mvapich), aprun, or one a plugin adds. Default: srun on "
+            "provider slurm, mpiexec elsewhere."),
     Setting("mpi_command", Str(), None,
             "Program that replaces the launcher's own at the start of $PARSL_MPI_PREFIX, e.g. "
             "mpiexec.mpich or /opt/openmpi/bin/mpirun (default: the launcher's, on PATH)."),
@@ -61,25 +65,22 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
                f"each takes at least one node, so use at most {nodes}")
 
 
-def pool_command(resource: ResolvedResource) -> str:
+def pool_command() -> str:
     """The worker pool command of an MPI block: :mod:`chiltepin_mpi.worker_pool` with Parsl's pool
-    arguments. Local blocks use this interpreter; others the ``python3`` their environment lines
-    put on PATH (where Parsl's ``process_worker_pool.py`` would be found)."""
+    arguments, run by the ``python3`` the block's environment lines put on PATH (where Parsl's
+    ``process_worker_pool.py`` would be found); core runs local blocks with its own interpreter."""
     from parsl.executors.high_throughput.executor import DEFAULT_LAUNCH_CMD
 
-    arguments = DEFAULT_LAUNCH_CMD.split(" ", 1)[1]
-    if resource.provider == "localhost":
-        return f"{sys.executable} -m chiltepin_mpi.worker_pool {FORK_SERVER} {arguments}"
-    return f"python3 -m chiltepin_mpi.worker_pool {arguments}"
+    return f"python3 -m chiltepin_mpi.worker_pool {DEFAULT_LAUNCH_CMD.split(' ', 1)[1]}"
 
 
-def build(resource: ResolvedResource, provider: Any) -> Any:
+def build(resource: ResolvedResource, provider: ExecutionProvider | None) -> ChiltepinMPIExecutor:
     """A :class:`ChiltepinMPIExecutor` labelled with the resource's name."""
     from .executor import ChiltepinMPIExecutor
 
     launcher = mpi_launcher(resource.options)
     apps = resource.get("max_mpi_apps", 1)
-    kwargs = {**htex_kwargs(resource), "launch_cmd": pool_command(resource)}
+    kwargs = {**htex_kwargs(resource), "launch_cmd": pool_command()}
     return ChiltepinMPIExecutor(
         provider=provider, max_workers_per_block=apps, mpi_launcher=PARSL_NAMES.get(launcher, "mpiexec"),
         launcher=launcher, mpi_command=resource.get("mpi_command"),

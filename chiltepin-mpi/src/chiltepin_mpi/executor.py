@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from parsl.executors import MPIExecutor
@@ -30,11 +30,8 @@ class ChiltepinMPIExecutor(MPIExecutor):
     """
 
     def __init__(self, *, launcher: str, mpi_command: str | None = None, local_slots: int | None = None,
-                 interchange_launch_cmd: Sequence[str] | None = None, **kwargs: Any):
+                 **kwargs: Any):
         super().__init__(**kwargs)
-        if interchange_launch_cmd is not None:
-            # MPIExecutor's signature says str, but HTEX runs this as an argument list.
-            self.interchange_launch_cmd = interchange_launch_cmd
         self.chiltepin_launcher = launcher
         self.mpi_command = mpi_command
         self.local_slots = local_slots
@@ -61,6 +58,7 @@ class ChiltepinMPIExecutor(MPIExecutor):
             raise InvalidResourceSpecification(
                 keys, f"resource '{self.label}' runs MPI tasks, which need a geometry "
                       f"(chiltepin_task_geometry={{'num_nodes': ..., 'ranks_per_node': ...}}): {exc}") from None
+        assert self.provider is not None, "an MPI resource always has a provider"
         nodes = self.provider.nodes_per_block
         if geometry.num_nodes > nodes:  # type: ignore[operator]
             # Parsl would keep such a task in the block's backlog forever.
@@ -80,6 +78,7 @@ class ChiltepinMPIExecutor(MPIExecutor):
         context = {
             "resource_spec": {**others, **parsl_spec},
             "task_executor": {"f": "chiltepin_mpi.worker.execute",
-                              "k": {"launcher": self.chiltepin_launcher, "spec": spec, "command": self.mpi_command}},
+                              "k": {"launcher": self.chiltepin_launcher, "spec": spec, "command": self.mpi_command,
+                                    "resource": self.label}},
         }
         return self.submit_payload(context, buffer)

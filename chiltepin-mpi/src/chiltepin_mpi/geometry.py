@@ -8,6 +8,7 @@ where Parsl itself would leave a float string such as ``"2.0"``.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from numbers import Integral
@@ -59,6 +60,11 @@ class TaskGeometry(Mapping[str, Any]):
         if not isinstance(self.launcher_options, str):
             raise TypeError(f"launcher_options must be a string, got {type(self.launcher_options).__name__} "
                             f"{self.launcher_options!r}")
+        try:
+            shlex.split(self.launcher_options)
+        except ValueError as exc:
+            raise ValueError(f"launcher_options {self.launcher_options!r} is not valid shell words ({exc}); it is "
+                             f"appended to the launcher command as is, so balance its quotes") from None
         if ranks is None and per_node is None:
             raise ValueError("give num_ranks or ranks_per_node"
                              + (f" (num_nodes={nodes} alone does not say how many ranks)" if nodes else ""))

@@ -13,6 +13,8 @@ from typing import Any
 
 from chiltepin.plugins import LauncherSpec
 
+from .flavours import detect
+
 
 def _join(args: list[Any], spec: Mapping[str, Any]) -> str:
     words = [str(a) for a in args]
@@ -30,8 +32,8 @@ def srun_prefix(spec: Mapping[str, Any], nodes: Sequence[str]) -> str:
 
 
 def hydra_prefix(spec: Mapping[str, Any], nodes: Sequence[str]) -> str:
-    """MPICH/Hydra (also Intel MPI): ``mpiexec -n N -ppn P -hosts a,b``; Hydra passes the
-    environment (and so ``OMP_NUM_THREADS``) to every rank."""
+    """MPICH's Hydra (also Intel MPI and MVAPICH): ``mpiexec -n N -ppn P -hosts a,b``; Hydra
+    passes the environment (and so ``OMP_NUM_THREADS``) to every rank."""
     return _join(["mpiexec", "-n", spec["num_ranks"], "-ppn", spec["ranks_per_node"], "-hosts", ",".join(nodes)],
                  spec)
 
@@ -68,16 +70,32 @@ def with_command(prefix: str, command: str | None) -> str:
     return f"{shlex.quote(command)} {rest}" if rest else shlex.quote(command)
 
 
+def detected_prefix(spec: Mapping[str, Any], nodes: Sequence[str]) -> str:
+    """The prefix of the flavour of the ``mpiexec`` on this process's PATH (see :mod:`.flavours`)."""
+    return OWN_LAUNCHERS[detect("mpiexec", None)].prefix(spec, nodes)  # type: ignore[misc]
+
+
+#: The MPI launcher that detects the flavour of ``mpiexec`` on the worker.
+DETECT = "mpiexec"
+
 #: Parsl's own name for each launcher (its ``mpi_launcher``); others run as "mpiexec" in Parsl.
-PARSL_NAMES = {"srun": "srun", "aprun": "aprun", "mpiexec": "mpiexec", "mpiexec-openmpi": "mpiexec"}
+PARSL_NAMES = {"srun": "srun", "aprun": "aprun"}
 
 MPI_LAUNCHERS = (
     LauncherSpec("srun", role="mpi", prefix=srun_prefix,
                  description="Slurm's srun (the default on provider slurm); Open MPI programs need "
                              "SLURM_MPI_TYPE=pmix or launcher_options '--mpi=pmix'."),
-    LauncherSpec("mpiexec", role="mpi", prefix=hydra_prefix,
-                 description="mpiexec of MPICH / Hydra (also Intel MPI); the default off Slurm."),
+    LauncherSpec(DETECT, role="mpi", prefix=detected_prefix,
+                 description="The worker's mpiexec, whichever MPI it belongs to: the flavour is detected from "
+                             "'mpiexec --version' on the worker (the default off Slurm)."),
+    LauncherSpec("mpiexec-mpich", role="mpi", prefix=hydra_prefix, description="mpiexec of MPICH (Hydra)."),
+    LauncherSpec("mpiexec-intel", role="mpi", prefix=hydra_prefix,
+                 description="mpiexec of Intel MPI (Hydra's syntax)."),
+    LauncherSpec("mpiexec-mvapich", role="mpi", prefix=hydra_prefix,
+                 description="mpiexec of MVAPICH (Hydra's syntax)."),
     LauncherSpec("mpiexec-openmpi", role="mpi", prefix=openmpi_prefix,
                  description="mpiexec of Open MPI, which does not understand Hydra's -ppn/-hosts."),
     LauncherSpec("aprun", role="mpi", prefix=aprun_prefix, description="Cray ALPS aprun."),
 )
+
+OWN_LAUNCHERS = {record.name: record for record in MPI_LAUNCHERS}

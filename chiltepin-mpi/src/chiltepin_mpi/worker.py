@@ -3,8 +3,9 @@
 Parsl's worker composes ``$PARSL_MPI_PREFIX`` only in the forms it knows (its ``mpiexec`` is
 Hydra's syntax). The executor submits every task through Parsl's documented ``task_executor``
 hook naming :func:`execute`, which runs in the worker after Parsl has placed the task on its
-nodes (``$PARSL_MPI_NODELIST``), sets ``PARSL_MPI_PREFIX`` from the chiltepin launcher and
-``OMP_NUM_THREADS`` from ``threads_per_rank``, runs the task, and restores the environment.
+nodes (``$PARSL_MPI_NODELIST``), picks the flavour of ``mpiexec`` for the ``mpiexec`` launcher
+(:mod:`.flavours`), sets ``PARSL_MPI_PREFIX`` from the chiltepin launcher and ``OMP_NUM_THREADS``
+from ``threads_per_rank``, runs the task, and restores the environment.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from typing import Any
 
 from chiltepin.plugins import get_plugin_manager
 
-from .launchers import MPI_LAUNCHERS, with_command
+from .flavours import detect
+from .launchers import DETECT, OWN_LAUNCHERS, with_command
 
-OWN_LAUNCHERS = {record.name: record for record in MPI_LAUNCHERS}
+
+def resolve_launcher(launcher: str, command: str | None, resource: str | None) -> str:
+    """``launcher``, or for ``mpiexec`` the flavour of the worker's ``mpiexec`` (or ``command``)."""
+    return detect(command or "mpiexec", resource) if launcher == DETECT else launcher
 
 
 def task_environment(launcher: str, spec: Mapping[str, Any], nodes: list[str],
@@ -31,6 +36,8 @@ def task_environment(launcher: str, spec: Mapping[str, Any], nodes: list[str],
     then loads the installed plugins in the worker once.
     """
     record = OWN_LAUNCHERS.get(launcher) or get_plugin_manager().lookup("mpi_launchers", launcher)
+    if record.prefix is None:
+        raise ValueError(f"MPI launcher '{launcher}' (role 'mpi') declares no prefix function")
     env = {"PARSL_MPI_PREFIX": with_command(record.prefix(spec, nodes), command)}
     if spec.get("threads_per_rank"):
         env["OMP_NUM_THREADS"] = str(spec["threads_per_rank"])
@@ -62,11 +69,13 @@ def launcher_session(launcher: str) -> Iterator[dict[str, str]]:
         yield {}
 
 
-def execute(buffer: bytes, *, launcher: str, spec: Mapping[str, Any], command: str | None = None) -> Any:
+def execute(buffer: bytes, *, launcher: str, spec: Mapping[str, Any], command: str | None = None,
+            resource: str | None = None) -> Any:
     """Run one serialized task (Parsl's ``execute_task``) with the launcher's environment."""
     from parsl.executors.execute_task import execute_task
 
     nodes = [n for n in os.environ.get("PARSL_MPI_NODELIST", "").split(",") if n]
+    launcher = resolve_launcher(launcher, command, resource)
     with launcher_session(launcher) as session:
         env = {**task_environment(launcher, spec, nodes, command), **session}
         saved = {name: os.environ.get(name) for name in env}

@@ -4,4 +4,9 @@ Installs the ``slurm`` and ``pbspro`` resource providers and the ``srun`` and ``
 launchers through the ``chiltepin`` entry point group; nothing here needs importing by hand.
 """
 
-__version__ = "0.2.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("chiltepin-slurm")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0+source"

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chiltepin.plugins import LauncherSpec, ResolvedResource, Setting, Str
 
+if TYPE_CHECKING:
+    from parsl.launchers import MpiExecLauncher, SrunLauncher
 
-def _srun(resource: ResolvedResource) -> Any:
+
+def _srun(resource: ResolvedResource) -> SrunLauncher:
     from parsl.launchers import SrunLauncher
 
     return SrunLauncher(overrides=resource.get("srun_options") or "")
 
 
-def _mpiexec(resource: ResolvedResource) -> Any:
+def _mpiexec(resource: ResolvedResource) -> MpiExecLauncher:
     from parsl.launchers import MpiExecLauncher
 
     return MpiExecLauncher(overrides=resource.get("mpiexec_options") or "")

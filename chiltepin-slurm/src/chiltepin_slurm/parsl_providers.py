@@ -51,7 +51,8 @@ class ReadableSubmit:
                 stdout=exc.stdout, stderr=exc.stderr, retcode=getattr(exc, "retcode", None)) from None
 
 
-class SlurmBlockProvider(ReadableSubmit, SlurmProvider):
+# Parsl types status_polling_interval as int; ReadableSubmit's float seconds work the same.
+class SlurmBlockProvider(ReadableSubmit, SlurmProvider):  # type: ignore[misc]
     """SlurmProvider for chiltepin resources; ``rank_slots`` is set on MPI resources."""
 
     submit_command = "sbatch"
@@ -87,7 +88,7 @@ ${user_script}
 """
 
 
-class PBSProBlockProvider(ReadableSubmit, PBSProProvider):
+class PBSProBlockProvider(ReadableSubmit, PBSProProvider):  # type: ignore[misc]  # as above
     """PBSProProvider whose select line lists only the chunk resources that are set."""
 
     submit_command = "qsub"

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chiltepin.plugins import ResolvedResource, ResourceProvider, Setting, Str
 
 from . import walltime
-from .batch import BATCH_SETTINGS, provider_kwargs, scheduler_options_setting, workers_fit
+from .batch import (
+    BATCH_SETTINGS,
+    accelerators_match_gpus,
+    drain_period,
+    margin_fits,
+    provider_kwargs,
+    scheduler_options_setting,
+    workers_fit,
+)
+
+if TYPE_CHECKING:
+    from parsl.launchers.base import Launcher
+
+    from .parsl_providers import PBSProBlockProvider
 
 #: Chunk resources that have their own keys, so select_options must not repeat them.
 OWN_KEYS = {"ncpus": "cores_per_node", "ngpus": "gpus_per_node", "mem": "mem_per_node"}
@@ -41,6 +54,8 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
             yield (f"select_options: mpiprocs={extra['mpiprocs']} x ompthreads={threads} need "
                    f"{int(extra['mpiprocs']) * threads} cores, more than cores_per_node ({cores})")
     yield from workers_fit(options)
+    yield from accelerators_match_gpus(options)
+    yield from margin_fits(options)
 
 
 def select_chunk(resource: ResolvedResource) -> str:
@@ -52,7 +67,7 @@ def select_chunk(resource: ResolvedResource) -> str:
     return "".join(f":{part}" for part in parts + ([extra] if extra else []))
 
 
-def build(resource: ResolvedResource, launcher: Any) -> Any:
+def build(resource: ResolvedResource, launcher: Launcher | None) -> PBSProBlockProvider:
     """The Parsl provider of a resource."""
     from .parsl_providers import PBSProBlockProvider
 
@@ -66,5 +81,5 @@ def build(resource: ResolvedResource, launcher: Any) -> Any:
 
 
 PBSPRO = ResourceProvider(
-    name="pbspro", build=build, settings=SETTINGS, default_launcher="mpiexec", check=check,
+    name="pbspro", build=build, settings=SETTINGS, default_launcher="mpiexec", check=check, drain_period=drain_period,
     description="Run blocks as PBS Pro batch jobs (qsub, qstat, qdel).")

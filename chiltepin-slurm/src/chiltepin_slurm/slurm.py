@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chiltepin.plugins import Bool, ResolvedResource, ResourceProvider, Setting, Str
 
 from . import walltime
-from .batch import BATCH_SETTINGS, provider_kwargs, scheduler_options_setting, workers_fit
+from .batch import (
+    BATCH_SETTINGS,
+    accelerators_match_gpus,
+    drain_period,
+    margin_fits,
+    provider_kwargs,
+    scheduler_options_setting,
+    workers_fit,
+)
+
+if TYPE_CHECKING:
+    from parsl.launchers.base import Launcher
+
+    from .parsl_providers import SlurmBlockProvider
 
 SETTINGS: tuple[Setting, ...] = BATCH_SETTINGS + (
     Setting("exclusive", Bool(), True, "Ask for whole nodes (--exclusive). Without it, and without "
@@ -29,9 +42,11 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
         yield (f"queue: on Slurm 'queue' sets the QOS (as in chiltepin 0.1) and conflicts with qos ({qos!r}); "
                f"set only qos (use partition for the partition)")
     yield from workers_fit(options)
+    yield from accelerators_match_gpus(options)
+    yield from margin_fits(options)
 
 
-def build(resource: ResolvedResource, launcher: Any) -> Any:
+def build(resource: ResolvedResource, launcher: Launcher | None) -> SlurmBlockProvider:
     """The Parsl provider of a resource; on MPI resources cores_per_node are rank slots."""
     from .parsl_providers import SlurmBlockProvider
 
@@ -50,5 +65,5 @@ def build(resource: ResolvedResource, launcher: Any) -> Any:
 
 
 SLURM = ResourceProvider(
-    name="slurm", build=build, settings=SETTINGS, default_launcher="srun", check=check,
+    name="slurm", build=build, settings=SETTINGS, default_launcher="srun", check=check, drain_period=drain_period,
     description="Run blocks as Slurm batch jobs (sbatch, squeue, scancel).")

@@ -75,6 +75,10 @@ def _validate(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     import yaml
 
+    if args.job_script is not None:
+        return _job_script(args)
+    if args.file is None:
+        raise ConfigError("config show: give the configuration FILE to show")
     document = load_document(args.file)
     resolved = resolve_document(document, get_plugin_manager())
     out: dict[str, Any] = {"workflow": resolved["workflow"]}
@@ -90,6 +94,13 @@ def _show(args: argparse.Namespace) -> int:
     header = [f"# {args.file}, resolved: site presets applied, defaults filled in"] + sites
     print("\n".join(header))
     print(yaml.safe_dump(out, sort_keys=False, default_flow_style=False), end="")
+    return 0
+
+
+def _job_script(args: argparse.Namespace) -> int:
+    from ..workflow import Workflow
+
+    print(Workflow(args.file).job_script(args.job_script), end="")
     return 0
 
 
@@ -143,7 +154,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     validate.set_defaults(run=_validate)
     show = actions.add_parser("show", help="print the resolved configuration (site presets applied, defaults "
                               "filled in) as YAML")
-    show.add_argument("file", metavar="FILE", help="YAML configuration file")
+    show.add_argument("file", metavar="FILE", nargs="?", help="YAML configuration file (with --job-script: "
+                      "optional, default only the built-in local resource)")
+    show.add_argument("--job-script", metavar="RESOURCE", help="print the batch script a block of RESOURCE "
+                      "would submit, without submitting it (<run>, <port>, <time> stand for run-specific values)")
     show.set_defaults(run=_show)
     schema = actions.add_parser("schema", help="print a JSON Schema of every key of every installed plugin, for "
                                 "editor completion")

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 
 from ..errors import ChiltepinError, ConfigError
 from ..plugins.manager import PluginManager, get_plugin_manager
-from . import config_cmd, plugins_cmd
+from . import config_cmd, dag_cmd, dashboard_cmd, plugins_cmd, report_cmd, status_cmd
 
 PROG = "chiltepin"
 #: Core's own commands: (name, help, configure_parser, run).
-CORE_COMMANDS = (plugins_cmd.COMMAND, config_cmd.COMMAND)
+CORE_COMMANDS = (plugins_cmd.COMMAND, config_cmd.COMMAND, status_cmd.COMMAND, dag_cmd.COMMAND, report_cmd.COMMAND,
+                 dashboard_cmd.COMMAND)
 
 
 def _version() -> str:
@@ -22,8 +23,9 @@ def _version() -> str:
     return f"{PROG} {__version__} (chiltepin-core)"
 
 
-def build_parser(manager: PluginManager, warnings: list[str] | None = None) -> argparse.ArgumentParser:
-    """The full parser: core commands plus every plugin subcommand that does not clash with them."""
+def build_parser(manager: PluginManager) -> argparse.ArgumentParser:
+    """The full parser: core commands plus every plugin subcommand that does not clash with them;
+    plugin problems that leave the core commands working are printed as warnings."""
     parser = argparse.ArgumentParser(prog=PROG, description="Chiltepin: workflows on laptops, HPC clusters and "
                                      "remote centres, extended by plugins.")
     parser.add_argument("--version", action="version", version=_version())
@@ -36,18 +38,21 @@ def build_parser(manager: PluginManager, warnings: list[str] | None = None) -> a
         contributed = manager.records("subcommands")
     except ChiltepinError as exc:  # conflicting plugins must not take the core commands down
         contributed = {}
-        (warnings if warnings is not None else []).append(str(exc).replace("\n", " "))
+        _warn(str(exc).replace("\n", " "))
     core_names = {c.name for c in CORE_COMMANDS}
     for name, command in contributed.items():
         if name in core_names:
             owner = manager.owner("subcommands", name)
-            (warnings if warnings is not None else []).append(
-                f"plugin {owner.label} provides subcommand '{name}', which is a core command; it is ignored")
+            _warn(f"plugin {owner.label} provides subcommand '{name}', which is a core command; it is ignored")
             continue
         sub = commands.add_parser(name, help=command.help, description=command.help)
         command.configure_parser(sub)
         sub.set_defaults(run=command.run)
     return parser
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
 def _error(message: str) -> None:
@@ -57,14 +62,11 @@ def _error(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 success, 1 failure, 2 usage)."""
-    warnings: list[str] = []
     try:
-        parser = build_parser(get_plugin_manager(), warnings)
+        parser = build_parser(get_plugin_manager())
     except ChiltepinError as exc:
         _error(str(exc))
         return 1
-    for warning in warnings:
-        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
     if run is None:

@@ -22,7 +22,7 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 class Section:
     """One group of keys: who declares them, and where in the configuration they go."""
 
-    kind: str          # "core", "workflow", "provider", "executor", "launcher", "mpi-launcher", "transfer"
+    kind: str          # "core", "workflow", "provider", "executor", "launcher", "mpi-launcher", "transfer", "block"
     name: str
     description: str
     settings: Sequence[Setting]
@@ -34,12 +34,13 @@ class Section:
         if self.kind in labels:
             return labels[self.kind]
         label = {"provider": "resource provider", "executor": "executor backend", "launcher": "launcher",
-                 "mpi-launcher": "MPI launcher", "transfer": "transfer provider (endpoint settings)"}[self.kind]
+                 "mpi-launcher": "MPI launcher", "transfer": "transfer provider (endpoint settings)",
+                 "block": "top-level block"}[self.kind]
         return f"{self.name}: {label}"
 
 
 _KINDS = (("resource_providers", "provider"), ("executor_backends", "executor"), ("launchers", "launcher"),
-          ("mpi_launchers", "mpi-launcher"), ("transfer_providers", "transfer"))
+          ("mpi_launchers", "mpi-launcher"), ("transfer_providers", "transfer"), ("config_blocks", "block"))
 
 
 def sections(manager: PluginManager) -> Iterator[Section]:
@@ -91,7 +92,7 @@ def config_schema(manager: PluginManager) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     conditions: list[dict[str, Any]] = []
     for section in sections(manager):
-        if section.kind in ("workflow", "transfer"):
+        if section.kind in ("workflow", "transfer", "block"):
             continue
         if section.kind == "provider":
             given = {"properties": {"provider": {"const": section.name}}}
@@ -135,6 +136,8 @@ def config_schema(manager: PluginManager) -> dict[str, Any]:
             "workflow": _object(WORKFLOW_SETTINGS, description="Workflow-level options."),
             "transfer_endpoints": {"type": "object", "description": "Named data endpoints for chiltepin.data.",
                                    "additionalProperties": {"oneOf": endpoints} if endpoints else False},
+            **{name: _object(block.settings, description=block.description)
+               for name, block in manager.records("config_blocks").items()},
         },
         "additionalProperties": {"$ref": "#/$defs/resource"},
         "$defs": {"resource": resource},

@@ -1,7 +1,8 @@
 """Reading a configuration: a YAML file, a mapping, or nothing, into a :class:`ConfigDocument`.
 
 The file is upstream's flat layout (resource name -> options) plus two reserved top-level keys:
-``workflow`` (workflow-level options) and ``transfer_endpoints`` (named data endpoints).
+``workflow`` (workflow-level options) and ``transfer_endpoints`` (named data endpoints), and the
+blocks that plugins declare with the ``chiltepin_config_blocks`` hook (``agents``, ...).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, did_you_mean
 
 RESERVED_KEYS = ("workflow", "transfer_endpoints")
 
@@ -28,6 +29,7 @@ class ConfigDocument:
     resources: dict[str, Any]
     workflow: dict[str, Any] = field(default_factory=dict)
     transfer_endpoints: dict[str, Any] = field(default_factory=dict)
+    blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     origin: str = "<dict>"
 
 
@@ -51,7 +53,8 @@ def load_document(source: ConfigSource) -> ConfigDocument:
     problems = [f"{origin}: resource names must be strings, got {k!r}" for k in data if not isinstance(k, str)]
     if problems:
         raise ConfigError(problems)
-    resources = {k: v for k, v in data.items() if k not in RESERVED_KEYS}
+    blocks = _plugin_blocks() if data else {}
+    resources = {k: v for k, v in data.items() if k not in RESERVED_KEYS and k not in blocks}
     if "local" not in resources:
         resources = {"local": dict(DEFAULT_LOCAL), **resources}
     document = ConfigDocument(resources=resources, origin=origin)
@@ -62,7 +65,38 @@ def load_document(source: ConfigSource) -> ConfigDocument:
         if not isinstance(value, Mapping):
             raise ConfigError(f"{key}: expected a mapping, got {type(value).__name__} {value!r}")
         setattr(document, key, dict(value))
+    document.blocks = _check_blocks(data, blocks)
     return document
+
+
+def _plugin_blocks() -> dict[str, Any]:
+    from ..plugins.manager import get_plugin_manager
+
+    return get_plugin_manager().records("config_blocks")
+
+
+def _check_blocks(data: Mapping[str, Any], blocks: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each plugin block present in ``data``, checked against its record's settings."""
+    from ..settings import check_values
+
+    checked: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for name, block in blocks.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, Mapping):
+            problems.append(f"{name}: expected a mapping, got {type(value).__name__} {value!r}")
+            continue
+        claims = {s.name: s for s in block.settings}
+        checked[name], found = check_values(
+            name, value, claims, owner=f"the '{name}' block",
+            unknown=lambda key, claims=claims, name=name: (
+                f"{name}.{key}: unknown key{did_you_mean(key, claims)}; keys: {', '.join(claims)}"))
+        problems += found
+    if problems:
+        raise ConfigError(problems)
+    return checked
 
 
 def _read_yaml(path: str) -> Any:

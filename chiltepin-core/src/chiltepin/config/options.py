@@ -22,8 +22,19 @@ WORKFLOW_SETTINGS: tuple[Setting, ...] = (
             "period); short means blocks start and the first result arrives sooner."),
     Setting("max_idletime", Float(above=0), 120.0, "Seconds a block may idle before it is scaled in."),
     Setting("usage_tracking", Int(minimum=0, maximum=3), 0, "Parsl usage tracking level; 0 (off) by default."),
+    Setting("exit_mode", Choice(("cleanup", "wait", "skip")), "cleanup", "What leaving the `with` block does: "
+            "'cleanup' stops everything, 'wait' first waits for submitted tasks (unless an exception is leaving), "
+            "'skip' leaves the workflow running (cleanup() later, or at interpreter exit)."),
     Setting("log_file", Str(), None, "Write Parsl's log to this file as well."),
     Setting("log_level", Choice(("DEBUG", "INFO", "WARNING", "ERROR")), None, "Level for log_file (INFO)."),
+    Setting("run_db", Bool(), True, "Record the run (tasks, attempts, blocks) in <run_dir>/NNN/chiltepin.db, "
+            "read by chiltepin status, dag, report and dashboard."),
+    Setting("progress", Choice(("auto", "live", "plain", "off")), "auto", "Progress while the workflow runs: "
+            "auto is a live display on a terminal and a plain line every progress_interval seconds otherwise."),
+    Setting("progress_interval", Float(above=0), 30.0, "Seconds between plain progress lines."),
+    Setting("monitoring", Bool(), False, "Also run Parsl's resource monitoring (CPU and memory per task, "
+            "<run_dir>/monitoring.db); it costs throughput, see 'Observing a run'."),
+    Setting("monitoring_interval", Float(above=0), 30.0, "Seconds between resource samples when monitoring."),
 )
 
 

@@ -6,7 +6,8 @@ of all resources are collected and raised together as one :class:`ConfigError`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -56,17 +57,17 @@ def resolve_each(document: ConfigDocument, manager: PluginManager,
     """Resolve the named resources independently: those that resolve, and every problem of the rest."""
     problems: list[str] = []
     resolved: dict[str, ResolvedResource] = {}
-    site_cache: list[str | None] = []
+    detect_site = functools.cache(manager.detect_site)  # once per configuration, when a preset needs it
     for name in names:
         try:
-            resolved[name] = resolve_resource(name, document.resources[name], manager, site_cache)
+            resolved[name] = resolve_resource(name, document.resources[name], manager, detect_site)
         except ConfigError as exc:
             problems.extend(exc.problems)
     return resolved, problems
 
 
 def resolve_resource(name: str, block: Any, manager: PluginManager,
-                     site_cache: list[str | None] | None = None) -> ResolvedResource:
+                     detect_site: Callable[[], str | None] | None = None) -> ResolvedResource:
     """Resolve one resource block; raise ConfigError listing every problem found in it."""
     if block is None:
         raise ConfigError(f"{name}: the resource has no options (its value is empty); give at least "
@@ -74,7 +75,7 @@ def resolve_resource(name: str, block: Any, manager: PluginManager,
     if not isinstance(block, Mapping):
         raise ConfigError(f"{name}: expected a mapping of options, got {type(block).__name__} {block!r}")
     problems: list[str] = []
-    merged, site, from_preset = _apply_preset(name, dict(block), manager, site_cache)
+    merged, site, from_preset = _apply_preset(name, dict(block), manager, detect_site or manager.detect_site)
     try:
         backend = _select_backend(name, merged, manager)
         provider = launcher = None
@@ -127,7 +128,7 @@ def resolve_resource(name: str, block: Any, manager: PluginManager,
 
 
 def _apply_preset(name: str, block: dict[str, Any], manager: PluginManager,
-                  site_cache: list[str | None] | None) -> tuple[dict[str, Any], str | None, set[str]]:
+                  detect_site: Callable[[], str | None]) -> tuple[dict[str, Any], str | None, set[str]]:
     extends = block.get("extends")
     if extends is None:
         return block, None, set()
@@ -135,14 +136,11 @@ def _apply_preset(name: str, block: dict[str, Any], manager: PluginManager,
         raise ConfigError(f"{name}.extends: expected 'site:preset', got {extends!r}")
     site_name, _, preset_name = extends.rpartition(":")
     if not site_name:
-        if site_cache is None:
-            site_cache = []
-        if not site_cache:
-            site_cache.append(manager.detect_site())
-        site_name = site_cache[0]
-        if site_name is None:
+        detected = detect_site()
+        if detected is None:
             raise ConfigError(f"{name}.extends: '{extends}' names no site and no installed site plugin "
                               f"recognises this machine; write 'site:{extends}'")
+        site_name = detected
     try:
         site: Site = manager.lookup("sites", site_name, context=f"{name}.extends")
     except PluginError as exc:
@@ -248,6 +246,3 @@ def build_executor(resource: ResolvedResource, manager: PluginManager) -> Any:
         raise ConfigError(f"{resource.name}: {manager.label_of(*stage)} rejected the settings: "
                           f"{type(exc).__name__}: {exc}") from exc
 
-
-def build_executors(resources: Iterable[ResolvedResource], manager: PluginManager) -> list[Any]:
-    return [build_executor(r, manager) for r in resources]

@@ -20,6 +20,7 @@ from .manager import PluginManager as PluginManager  # noqa: F401
 from .manager import PluginWarning, get_plugin_manager
 from .manager import set_plugin_manager as set_plugin_manager  # noqa: F401
 from .records import (
+    ConfigBlock,
     ExecutorBackend,
     LauncherSpec,
     ResolvedResource,
@@ -33,7 +34,8 @@ from .records import (
 hookimpl = pluggy.HookimplMarker("chiltepin")
 
 __all__ = [
-    "BLOCK_SETTINGS", "HTEX_SETTINGS", "AnyOf", "Bool", "ChiltepinError", "Choice", "ConfigError", "ExecutorBackend",
+    "BLOCK_SETTINGS", "HTEX_SETTINGS", "AnyOf", "Bool", "ChiltepinError", "Choice", "ConfigBlock",
+    "ConfigError", "ExecutorBackend",
     "Float", "Int", "LauncherSpec", "Mapping_", "PluginError", "PluginWarning", "ResolvedResource",
     "ResourceProvider", "Setting", "SettingType", "Site", "Str", "StrList", "Subcommand", "TransferError",
     "TransferProvider", "Transferer", "block_kwargs", "did_you_mean", "get_plugin_manager", "hookimpl",

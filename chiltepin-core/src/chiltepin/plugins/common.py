@@ -8,8 +8,6 @@ Plugin authors reuse these so that the same key means the same thing on every pr
 from __future__ import annotations
 
 import ipaddress
-import os
-import sys
 from typing import Any
 
 from ..errors import ConfigError
@@ -69,19 +67,11 @@ def resolve_address(resource_name: str, value: str) -> str:
                           f"({exc}); give an address or an interface name from `ip addr`") from None
 
 
-def _script(name: str) -> str | None:
-    path = os.path.join(os.path.dirname(sys.executable), name)
-    return path if os.path.exists(path) else None
-
-
 def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     """Keyword arguments for ``HighThroughputExecutor`` (and MPIExecutor) from ``HTEX_SETTINGS``.
 
-    The interchange always starts with this interpreter, from a standby started early by the
-    workflow when there is one (see :mod:`chiltepin._standby`). On ``localhost`` the worker pool
-    does too (so a workflow runs from a virtual environment that is not activated), through
-    :mod:`chiltepin.worker_pool`, which starts workers much sooner and, for the first block of
-    an ``htex`` resource, takes over a pool the workflow started ahead of time.
+    Core points every HTEX-derived executor at the workflow's fast start-up after it is built
+    (interchange and local pool commands); backends need do nothing for it.
     """
     kwargs: dict[str, Any] = {
         "label": resource.name,
@@ -91,18 +81,9 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
         "heartbeat_period": resource.get("heartbeat_period", 30),
         "heartbeat_threshold": resource.get("heartbeat_threshold", 120),
     }
-    from .._standby import take
+    if resource.provider is not None:
+        from .manager import get_plugin_manager
 
-    interchange = take(resource.name, "interchange")
-    if interchange is not None:
-        kwargs["interchange_launch_cmd"] = [sys.executable, "-m", "chiltepin._prestart", "feed", interchange]
-    elif script := _script("interchange.py"):
-        kwargs["interchange_launch_cmd"] = [sys.executable, script]
-    if resource.provider == "localhost":
-        from parsl.executors.high_throughput.executor import DEFAULT_LAUNCH_CMD
-
-        pool = take(resource.name, "pool") if resource.backend == "htex" else None
-        standby = f" --standby {pool}" if pool else ""
-        kwargs["launch_cmd"] = (f"{sys.executable} -m chiltepin.worker_pool{standby} "
-                                + DEFAULT_LAUNCH_CMD.split(" ", 1)[1])
+        drain = get_plugin_manager().lookup("resource_providers", resource.provider).drain_period
+        kwargs["drain_period"] = drain(resource) if drain else None
     return kwargs

@@ -14,6 +14,7 @@ from typing import Any
 import pluggy
 
 from .records import (
+    ConfigBlock,
     ExecutorBackend,
     LauncherSpec,
     ResolvedResource,
@@ -120,6 +121,23 @@ def chiltepin_subcommands() -> Iterable[Subcommand]:
         def chiltepin_subcommands():
             return [Subcommand(name="login", help="Log in to Globus",
                                configure_parser=add_login_args, run=run_login)]
+    """
+
+
+@hookspec
+def chiltepin_config_blocks() -> Iterable[ConfigBlock]:
+    """Return the top-level configuration blocks this plugin owns (collect).
+
+    A block is a reserved top-level key of the configuration file for settings that belong to
+    no resource. Core validates it against the record's settings when the file is read and
+    keeps the result in ``workflow.document.blocks[name]``. chiltepin-agents ships ``agents``.
+
+    Example::
+
+        @hookimpl
+        def chiltepin_config_blocks():
+            return [ConfigBlock(name="agents", settings=(
+                Setting("exchange", Choice(("local", "redis")), "local", "Where agents talk."),))]
     """
 
 

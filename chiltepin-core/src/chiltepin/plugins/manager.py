@@ -39,7 +39,8 @@ KNOWN_PROVIDERS: dict[str, dict[str, str]] = {
     "resource_providers": {"slurm": "chiltepin-slurm", "pbspro": "chiltepin-slurm"},
     "launchers": {"srun": "chiltepin-slurm", "mpiexec": "chiltepin-slurm"},
     "mpi_launchers": {"srun": "chiltepin-mpi", "mpiexec": "chiltepin-mpi",
-                      "mpiexec-openmpi": "chiltepin-mpi", "aprun": "chiltepin-mpi"},
+                      "mpiexec-openmpi": "chiltepin-mpi", "mpiexec-mpich": "chiltepin-mpi",
+                      "mpiexec-intel": "chiltepin-mpi", "mpiexec-mvapich": "chiltepin-mpi", "aprun": "chiltepin-mpi"},
     "executor_backends": {"mpi": "chiltepin-mpi", "globus-compute": "chiltepin-globus"},
     "transfer_providers": {"globus": "chiltepin-globus"},
 }
@@ -53,6 +54,7 @@ KIND_LABELS = {
     "transfer_providers": "transfer provider",
     "sites": "site",
     "subcommands": "subcommand",
+    "config_blocks": "configuration block",
 }
 
 
@@ -106,7 +108,7 @@ class _Pluggy(pluggy.PluginManager):
     """Treats any routine named ``chiltepin_*`` as a hook implementation, so a misspelled hook
     name is caught even when the author forgot ``@hookimpl``."""
 
-    def parse_hookimpl_opts(self, plugin: object, name: str):  # type: ignore[override]
+    def parse_hookimpl_opts(self, plugin: object, name: str):
         opts = super().parse_hookimpl_opts(plugin, name)
         if opts is None and name.startswith("chiltepin_") and inspect.isroutine(getattr(plugin, name, None)):
             opts = {}  # type: ignore[assignment]
@@ -256,7 +258,7 @@ class PluginManager:
             self._registries[kind] = registry
             return registry
 
-    def _call_collect(self, impl: Any, info: PluginInfo, hook_kind: str, record_type: type) -> list[Any]:
+    def _call_collect(self, impl: Any, info: PluginInfo, hook_kind: str, record_type: type[Any]) -> list[Any]:
         label = KIND_LABELS[hook_kind]
 
         def fail(error: str, exc: BaseException | None = None, what: str = f"its {label}s") -> None:

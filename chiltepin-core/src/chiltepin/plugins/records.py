@@ -50,16 +50,20 @@ class ResolvedResource:
 class ResourceProvider:
     """Turns a resource's settings into a Parsl ``ExecutionProvider`` (where blocks run).
 
-    ``build(resource, launcher)`` receives the resolved resource and the built launcher.
+    ``build(resource, launcher)`` receives the resolved resource and the built launcher (None
+    when the resource's launcher builds none).
     ``default_launcher`` names the launcher used when the resource names none. ``check(options)``
     returns cross-key problems as ``"key: what is wrong"`` texts (core adds the resource name).
+    ``drain_period(resource)``, for providers whose blocks end at a walltime, gives the seconds
+    after a block's workers start when they stop taking new tasks (Parsl's ``drain_period``),
+    or None for never.
     """
 
     #: The ``provider:`` value that selects it (lower-case ``[a-z0-9-]+``).
     name: str
     #: ``build(resource, launcher)``: the Parsl ``ExecutionProvider`` for a resolved resource and
     #: its built launcher (None when the resource has none); exceptions become configuration errors.
-    build: Callable[[ResolvedResource, Launcher], ExecutionProvider]
+    build: Callable[[ResolvedResource, Launcher | None], ExecutionProvider]
     #: The keys it claims; their defaults fill every resolved resource.
     settings: Sequence[Setting] = ()
     #: The launcher used when the resource names none (None: the provider needs none).
@@ -68,6 +72,7 @@ class ResourceProvider:
     description: str = ""
     #: ``check(options)``: cross-key problems as ``"key: what is wrong"`` texts.
     check: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
+    drain_period: Callable[[ResolvedResource], int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,21 @@ class Subcommand:
     run: Callable[[argparse.Namespace], int]
 
 
+@dataclass(frozen=True)
+class ConfigBlock:
+    """A top-level block of the configuration file that a plugin owns (``agents:``, ...).
+
+    Core reads the block (a mapping), checks its keys against ``settings`` (an unknown key or a
+    bad value names ``block.key``) and keeps the checked values, defaults filled, in
+    ``ConfigDocument.blocks[name]``, where the plugin reads them. The name is then no longer
+    available as a resource name.
+    """
+
+    name: str
+    settings: Sequence[Setting] = ()
+    description: str = ""
+
+
 RECORD_KINDS: dict[str, type] = {
     "resource_providers": ResourceProvider,
     "launchers": LauncherSpec,
@@ -196,4 +216,5 @@ RECORD_KINDS: dict[str, type] = {
     "transfer_providers": TransferProvider,
     "sites": Site,
     "subcommands": Subcommand,
+    "config_blocks": ConfigBlock,
 }

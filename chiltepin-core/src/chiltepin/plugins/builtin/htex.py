@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..common import HTEX_SETTINGS, htex_kwargs
 from ..records import ExecutorBackend, ResolvedResource
 
+if TYPE_CHECKING:
+    from parsl.executors import HighThroughputExecutor
+    from parsl.providers.base import ExecutionProvider
 
-def _build(resource: ResolvedResource, provider):
+
+def _build(resource: ResolvedResource, provider: ExecutionProvider | None) -> HighThroughputExecutor:
     from parsl.executors import HighThroughputExecutor
 
     return HighThroughputExecutor(

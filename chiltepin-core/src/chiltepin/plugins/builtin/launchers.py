@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..records import LauncherSpec, ResolvedResource
 
+if TYPE_CHECKING:
+    from parsl.launchers import SimpleLauncher, SingleNodeLauncher
 
-def _simple(resource: ResolvedResource):
+
+def _simple(resource: ResolvedResource) -> SimpleLauncher:
     from parsl.launchers import SimpleLauncher
 
     return SimpleLauncher()
 
 
-def _single_node(resource: ResolvedResource):
+def _single_node(resource: ResolvedResource) -> SingleNodeLauncher:
     from parsl.launchers import SingleNodeLauncher
 
     return SingleNodeLauncher()

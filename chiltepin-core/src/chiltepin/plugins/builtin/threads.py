@@ -6,11 +6,17 @@ worth it; tasks share the workflow's interpreter and its GIL.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...settings import Int, Setting
 from ..records import ExecutorBackend, ResolvedResource
 
+if TYPE_CHECKING:
+    from parsl.executors import ThreadPoolExecutor
+    from parsl.providers.base import ExecutionProvider
 
-def _build(resource: ResolvedResource, provider):
+
+def _build(resource: ResolvedResource, provider: ExecutionProvider | None) -> ThreadPoolExecutor:
     from parsl.executors import ThreadPoolExecutor
 
     return ThreadPoolExecutor(label=resource.name, max_threads=resource.get("max_threads"))

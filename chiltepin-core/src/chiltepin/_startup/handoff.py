@@ -1,15 +1,16 @@
-"""Processes started before Parsl asks for them: HTEX interchanges and local worker pools.
+"""Hand a Parsl helper's work to a process started before Parsl asked for it.
 
 ``serve KIND SOCKET PARENT_PID [MODULE]`` (KIND: ``interchange`` or ``pool``): started by the
-workflow before it imports Parsl, in a process group of its own. It imports what the process
-will run (the slow part) while the workflow does the same, then waits for a ``feed``.
+workflow in a process group of its own. It imports what it will run (the slow part) while the
+workflow does the same, then waits for a ``feed``.
 
-``feed``: what Parsl runs instead of the real command (see :func:`feed`). It hands over what the
-real command would have had (stdin for the interchange; arguments, working directory,
+``feed SOCKET``: what Parsl runs instead of the real command (see :func:`feed`). It hands over
+what the real command would have had (stdin for the interchange; arguments, working directory,
 environment and output files for a pool), after which the waiting process runs the Parsl module
-unchanged as ``__main__``. The feed lives as long as that process: signals sent to the feed
-(Parsl's terminate, a provider's kill of the block's process group) reach its whole process
-group, and if the feed dies the process group is terminated too.
+unchanged as ``__main__`` and reports its exit status back. The feed lives as long as that
+process and exits with its status: signals sent to the feed (Parsl's terminate, a provider's
+kill of the block's process group) reach the served process group, and if the feed dies the
+process group is terminated too.
 
 Kept free of heavy imports so that ``feed`` starts in milliseconds.
 """
@@ -25,21 +26,23 @@ import sys
 import threading
 import time
 
-INTERCHANGE = "parsl.executors.high_throughput.interchange"
-POOL = "parsl.executors.high_throughput.process_worker_pool"
+from .parsl_glue import INTERCHANGE_MODULE, POOL_MODULE, import_lean, use_start_context
+from .running import run_as_main, start_forkserver
+
+#: Exit status a feed reports when the served process ended without reporting one (killed).
+NO_STATUS = 1
 
 
-def serve(kind: str, path: str, parent: int, module: str | None = None) -> None:
-    module = module or (POOL if kind == "pool" else INTERCHANGE)
+def serve(kind: str, path: str, parent: int, module: str | None = None) -> int:
+    """Wait at ``path`` for a feed, then run ``module`` with what it hands over; returns the
+    module's exit status (also sent to the feed), or 0 when the workflow went away first."""
+    module = module or (POOL_MODULE if kind == "pool" else INTERCHANGE_MODULE)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(1)
+    context = None
     if kind == "pool":
-        from .worker_pool import start_forkserver
-
         context = start_forkserver()
-    from ._lean import import_lean
-
     import_lean(module)
     listener.settimeout(0.5)
     while True:
@@ -48,7 +51,7 @@ def serve(kind: str, path: str, parent: int, module: str | None = None) -> None:
             break
         except TimeoutError:
             if os.getppid() != parent:
-                return  # the workflow is gone before it needed this process
+                return 0  # the workflow is gone before it needed this process
     listener.close()
     os.unlink(path)
     conn.sendall(f"{os.getpgid(0)}\n".encode())
@@ -64,16 +67,11 @@ def serve(kind: str, path: str, parent: int, module: str | None = None) -> None:
     threading.Thread(target=_end_with_feed, args=(conn,), daemon=True).start()
     sys.argv = [module, *header.get("argv", [])]
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
-    if kind == "pool":
-        import parsl.multiprocessing
-
-        parsl.multiprocessing.SpawnContext = context  # type: ignore[assignment]
-    import runpy
-    import warnings
-
-    # run_module warns because the module was imported above, on purpose, to get ahead.
-    warnings.filterwarnings("ignore", category=RuntimeWarning, module="runpy")
-    runpy.run_module(module, run_name="__main__", alter_sys=True)
+    if context is not None:
+        use_start_context(context)
+    status = run_as_main(module)
+    conn.sendall(f"{status}\n".encode())
+    return status
 
 
 def _receive(conn: socket.socket) -> tuple[dict, bytes, list[int]]:
@@ -100,8 +98,9 @@ def feed(path: str, *, stdin: bytes = b"", argv: list[str] | None = None, pass_p
     """Hand the real command's inputs to the process waiting at ``path`` and live as long as it.
 
     ``pass_process`` also hands over this process's working directory, environment and stdout
-    and stderr. Returns the exit code, or None when no process is waiting there (the caller then
-    runs the command itself).
+    and stderr. Returns the served process's exit status, or None when no process is waiting
+    there (the caller then runs the command itself). When a signal this feed forwarded ended it
+    before it could report, the feed ends by the same signal.
     """
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     deadline = time.monotonic() + wait_for_socket
@@ -123,8 +122,10 @@ def feed(path: str, *, stdin: bytes = b"", argv: list[str] | None = None, pass_p
         header.update(cwd=os.getcwd(), env=dict(os.environ))
     socket.send_fds(conn, [json.dumps(header).encode() + b"\n"], [1, 2] if pass_process else [])
     conn.sendall(stdin)
+    forwarded: list[int] = []
 
     def forward(signum: int, frame: object) -> None:
+        forwarded.append(signum)
         try:
             os.killpg(group, signum)
         except ProcessLookupError:
@@ -132,15 +133,27 @@ def feed(path: str, *, stdin: bytes = b"", argv: list[str] | None = None, pass_p
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, forward)
-    reader.read()  # until the process exits
-    return 0
+    report = reader.read()  # the status line, when the process exits
+    try:
+        return int(report)
+    except ValueError:
+        pass
+    if forwarded:
+        signal.signal(forwarded[-1], signal.SIG_DFL)
+        os.kill(os.getpid(), forwarded[-1])
+    print(f"chiltepin: the process served at {path} ended without an exit status (killed?)", file=sys.stderr)
+    return NO_STATUS
+
+
+def main(argv: list[str]) -> int:
+    if argv[0] == "serve":
+        return serve(argv[1], argv[2], int(argv[3]), *argv[4:5])
+    code = feed(argv[1], stdin=sys.stdin.buffer.read(), wait_for_socket=60.0)
+    if code is None:
+        print(f"chiltepin: no interchange waiting at {argv[1]}", file=sys.stderr)
+        return 1
+    return code
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "serve":
-        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]), *sys.argv[5:6])
-    else:
-        code = feed(sys.argv[2], stdin=sys.stdin.buffer.read(), wait_for_socket=60.0)
-        if code is None:
-            print(f"chiltepin: no interchange waiting at {sys.argv[2]}", file=sys.stderr)
-        sys.exit(1 if code is None else code)
+    sys.exit(main(sys.argv[1:]))

@@ -2,8 +2,7 @@
 
 import warnings
 
-from ._lean import import_lean
-from .worker_pool import POOL_MODULE
+from .parsl_glue import POOL_MODULE, import_lean
 
 import_lean(POOL_MODULE)
 # Each forked helper re-runs the pool module as __mp_main__; runpy warns that it is imported.

@@ -1,0 +1,62 @@
+"""An agent hosted on a Globus Compute resource: chiltepin workflow -> real Parsl
+GlobusComputeExecutor -> real globus_compute_sdk -> loopback stand-in of the Compute web service
+-> a real endpoint engine (ProcessPoolEngine), which runs the agent; the agent talks through a real
+Redis exchange (redis-server on 127.0.0.1) and starts its own workflow where the endpoint runs it.
+The stand-in replaces only the Globus cloud, which cannot exist offline."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("chiltepin_globus", reason="chiltepin-globus is not installed (pip install -e ./chiltepin-globus)")
+pytest.importorskip("chiltepin_agents", reason="chiltepin-agents is not installed (make venv installs it)")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))  # the agents of the docs page
+
+from chiltepin import Workflow  # noqa: E402
+from chiltepin_agents import AgentRuntime  # noqa: E402
+from chiltepin_agents.testing import redis_server  # noqa: E402
+from globus_compute_service import KNOWN_ENDPOINT  # noqa: E402
+from weather_agents import Forecaster  # noqa: E402
+
+pytestmark = pytest.mark.globus
+
+AGENT_CONFIG = {"compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1, "max_workers_per_node": 1,
+                            "environment": ["export FORECAST_RESOURCE=compute"]}}
+
+
+@pytest.fixture
+def compute(compute_service, stored_tokens, monkeypatch):
+    monkeypatch.setenv("GLOBUS_SDK_ENVIRONMENT", "local")
+    compute_service.submissions.clear()
+    return compute_service
+
+
+@pytest.fixture(scope="module")
+def redis_address(tmp_path_factory):
+    try:
+        with redis_server(tmp_path_factory.mktemp("redis")) as address:
+            yield address
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+def test_agent_on_a_globus_compute_endpoint(compute, redis_address, tmp_path):
+    config = {"remote": {"endpoint": KNOWN_ENDPOINT, "provider": "localhost"},
+              "agents": {"exchange": "redis", "address": redis_address, "resource": "remote", "heartbeat": 2}}
+    with Workflow(config, include=["remote"], run_dir=str(tmp_path / "runinfo")) as workflow:
+        async def main():
+            async with await AgentRuntime(workflow).manager() as manager:
+                forecaster = await manager.launch(Forecaster, args=("BOU",), agent_workflow_config=AGENT_CONFIG)
+                host = await forecaster.host()
+                result = await forecaster.forecast(12, executor="compute")
+                return host, result
+
+        host, result = asyncio.run(asyncio.wait_for(main(), timeout=280))
+    assert host != os.getpid()
+    assert result["station"] == "BOU" and result["resource"] == "compute" and result["pid"] != host
+    assert any(s["endpoint"] == KNOWN_ENDPOINT for s in compute.submissions), "the agent did not go through Compute"
