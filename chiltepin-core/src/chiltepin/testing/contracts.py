@@ -13,14 +13,14 @@ resolution, the builders) against the plugins installed in the environment, plus
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pytest
 
 from ..config.resolve import CORE_SETTINGS, PROVIDER_SETTINGS, build_executor, resolve_resource
 from ..errors import ConfigError, TransferError
-from ..plugins.manager import NAME_PATTERN, PluginManager
+from ..plugins.manager import NAME_PATTERN, PluginManager, set_plugin_manager
 from ..settings import Setting, default_problems
 
 CORE_KEYS = frozenset(s.name for s in CORE_SETTINGS + PROVIDER_SETTINGS)
@@ -46,13 +46,18 @@ class _Contract:
     plugin: ClassVar[object | None] = None
 
     @pytest.fixture
-    def manager(self) -> PluginManager:
-        """A fresh manager over the installed plugins (plus ``plugin``), independent of other tests."""
+    def manager(self) -> Iterator[PluginManager]:
+        """A fresh manager over the installed plugins (plus ``plugin``), independent of other tests,
+        installed as the process-wide manager for the test (builders may look records up there)."""
         manager = PluginManager()
         manager.load_entrypoints()
         if self.plugin is not None and not manager.pluggy.is_registered(self.plugin):
             assert manager.register(self.plugin, distribution="plugin-under-test") is not None, manager.failures
-        return manager
+        previous = set_plugin_manager(manager)
+        try:
+            yield manager
+        finally:
+            set_plugin_manager(previous)
 
 
 class ResourceProviderContract(_Contract):
