@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("chiltepin", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("chiltepin")
 
+pytest_plugins = ["chiltepin.testing.fixtures"]
+
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -37,23 +39,6 @@ def _no_workflow_left_running():
     if workflow is not None and workflow is not before:
         workflow.cleanup()
         pytest.fail("the test left a workflow running")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _workers_import_test_modules():
-    """Worker processes unpickle task functions by module name; let them import the test modules
-    the way pytest's own process does (pytest puts each test directory on sys.path)."""
-    tests = os.path.dirname(os.path.abspath(__file__))
-    import sys
-
-    dirs = [p for p in sys.path if os.path.abspath(p).startswith(tests)]
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(dirs + ([old] if old else []))
-    yield
-    if old is None:
-        os.environ.pop("PYTHONPATH", None)
-    else:
-        os.environ["PYTHONPATH"] = old
 
 
 #: Every process this test session starts carries this, so leftovers are told from other sessions'.

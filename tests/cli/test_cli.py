@@ -12,7 +12,7 @@ import pytest
 import yaml
 from chiltepin.cli import main
 from chiltepin.errors import ChiltepinError
-from chiltepin.plugins import ResourceProvider, Setting, Site, Str, Subcommand, TransferProvider, hookimpl
+from chiltepin.plugins import Int, ResourceProvider, Setting, Site, Str, Subcommand, TransferProvider, hookimpl
 
 
 def run(capsys, *argv):
@@ -204,20 +204,30 @@ def test_schema_describes_every_key_and_checks_configs(capsys, chiltepin_registe
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
     resource = schema["$defs"]["resource"]["properties"]
-    assert resource["project"]["description"] == "LSF project to charge. [provider lsf]"
-    assert resource["init_blocks"]["description"].startswith("Blocks started when the workflow starts.")
+    lsf = next(c["then"] for c in schema["$defs"]["resource"]["allOf"]
+               if c["if"]["properties"]["provider"]["const"] == "lsf")
+    assert lsf["properties"]["project"]["description"] == "LSF project to charge."
+    assert "project" not in resource
+    localhost = next(c for c in schema["$defs"]["resource"]["allOf"]
+                     if c["if"]["properties"]["provider"]["const"] == "localhost")
+    assert "required" not in localhost["if"]  # the default provider
+    assert localhost["then"]["properties"]["init_blocks"]["description"] == "Blocks started when the workflow starts."
     assert resource["provider"]["anyOf"][0]["enum"] == ["localhost", "lsf"]
     assert "ridge:compute" in resource["extends"]["anyOf"][0]["enum"]
 
     def errors(config):
         return sorted(e.message for e in validator.iter_errors(config))
 
-    assert errors({"compute": {"provider": "lsf", "project": "p1", "max_blocks": 2},
+    assert errors({"compute": {"provider": "lsf", "project": "p1"}, "local2": {"max_blocks": 2},
                    "workflow": {"retries": 1},
                    "transfer_endpoints": {"s": {"provider": "local", "path": "/scratch"}}}) == []
     assert errors({"compute": {"provider": "lsf"}}) == ["'project' is a required property"]
-    assert errors({"compute": {"max_blocks": "2"}}) == ["'2' is not of type 'integer'"]
-    assert errors({"compute": {"partiton": "x"}}) == ["Additional properties are not allowed ('partiton' was "
+    # a key whose provider branch fails is also reported as not evaluated
+    assert errors({"compute": {"max_blocks": "2"}}) == ["'2' is not of type 'integer'", "Unevaluated properties "
+                                                        "are not allowed ('max_blocks' was unexpected)"]
+    assert errors({"compute": {"partiton": "x"}}) == ["Unevaluated properties are not allowed ('partiton' was "
+                                                      "unexpected)"]
+    assert errors({"compute": {"project": "p1"}}) == ["Unevaluated properties are not allowed ('project' was "
                                                       "unexpected)"]
     assert errors({"transfer_endpoints": {"s": {"provider": "local"}}}) != []
 
@@ -229,8 +239,8 @@ def test_keys_lists_help_from_the_declarations(capsys, chiltepin_plugin_manager)
     assert "  path (string, required): Root directory of the endpoint" in out
     code, out, err = run(capsys, "config", "keys", "lfs")
     assert code == 1
-    assert err == "chiltepin: error: no provider, backend, launcher or transfer provider named 'lfs' is installed " \
-                  "(see `chiltepin plugins`)\n"
+    assert err == "chiltepin: error: no provider, backend, launcher, transfer provider or site named 'lfs' is " \
+                  "installed (see `chiltepin plugins`)\n"
 
 
 SCRIPT = os.path.join(os.path.dirname(sys.executable), "chiltepin")
@@ -245,3 +255,56 @@ def test_installed_script_gives_one_line_errors(tmp_path):
     assert "Traceback" not in done.stderr
     done = subprocess.run([SCRIPT], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "usage: chiltepin" in done.stderr
+
+
+class Pbs2:
+    @hookimpl
+    def chiltepin_resource_providers(self):
+        return [ResourceProvider(name="pbs2", build=None, description="test double",
+                                 settings=(Setting("project", Int(minimum=1), 7, "PBS project number."),))]
+
+
+def test_schema_keeps_same_named_keys_of_providers_apart(capsys, chiltepin_register_plugin):
+    chiltepin_register_plugin(Lsf(), "lsf")
+    chiltepin_register_plugin(Pbs2(), "pbs2")
+    validator = jsonschema.Draft202012Validator(json.loads(run(capsys, "config", "schema")[1]))
+
+    def errors(config):
+        return sorted(e.message for e in validator.iter_errors(config))
+
+    assert errors({"a": {"provider": "lsf", "project": "p1"}, "b": {"provider": "pbs2", "project": 3}}) == []
+    assert errors({"a": {"provider": "pbs2", "project": "p1"}})[0] == "'p1' is not of type 'integer'"
+    assert errors({"a": {"provider": "pbs2"}}) == []
+    assert errors({"a": {"provider": "lsf", "project": 3}})[0] == "3 is not of type 'string'"
+
+
+def test_keys_lists_a_sites_presets(capsys, chiltepin_register_plugin):
+    chiltepin_register_plugin(Centre(), "site-ridge")
+    code, out, _ = run(capsys, "config", "keys", "ridge")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "ridge: site (test-plugin)"
+    assert "  preset compute (extends: ridge:compute)" in lines
+    assert "    cores_per_worker: 2.0" in lines
+    assert run(capsys, "config", "keys", "sites")[1] == out
+
+
+class Breaks:
+    @hookimpl
+    def chiltepin_resource_providers(self):
+        def build(resource, launcher):
+            raise RuntimeError("cannot reach the scheduler")
+
+        return [ResourceProvider(name="breaks", build=build, description="test double")]
+
+
+def test_validate_builds_every_resolved_resource_in_one_run(capsys, tmp_path, chiltepin_register_plugin):
+    chiltepin_register_plugin(Breaks(), "breaks", distribution="chiltepin-breaks", version="1.0")
+    path = write(tmp_path, "bad:\n  max_blocks: x\nbuilt:\n  provider: breaks\n")
+    code, _, err = run(capsys, "config", "validate", path)
+    assert code == 1
+    assert err.splitlines() == [
+        "chiltepin: error: bad.max_blocks: expected an integer, got str 'x'",
+        "chiltepin: error: built: resource provider 'breaks' from plugin 'breaks' (chiltepin-breaks 1.0) rejected "
+        "the settings: RuntimeError: cannot reach the scheduler",
+        f"{path}: not valid (2 problems)"]

@@ -159,7 +159,8 @@ def chiltepin_resource_providers():
     make_dist("chiltepin-sloppy", {"sloppy": "sloppy_plugin"}, {"sloppy_plugin": source})
     manager = fresh_manager()
     resource = resolve_resource("r", {"provider": "sloppy"}, manager)
-    expected = r"^r: provider 'sloppy' rejected the settings: TypeCheckError: .*nodes_per_block"
+    expected = (r"^r: resource provider 'sloppy' from plugin 'sloppy' \(chiltepin-sloppy 0.1.0\) rejected the "
+                r"settings: TypeCheckError: .*nodes_per_block")
     with pytest.raises(ConfigError, match=expected):
         build_executor(resource, manager)
 

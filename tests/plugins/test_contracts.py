@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 from chiltepin.plugins import Bool, Int, Setting, Str, StrList
-from chiltepin.testing import LauncherContract, ResourceProviderContract
+from chiltepin.testing import ExecutorBackendContract, LauncherContract, ResourceProviderContract
 from chiltepin.testing.contracts import settings_problems
 
 
@@ -22,6 +22,15 @@ class TestSimpleLauncher(LauncherContract):
 
 class TestSingleNodeLauncher(LauncherContract):
     launcher_name = "single-node"
+
+
+class TestHtexBackend(ExecutorBackendContract):
+    backend_name = "htex"
+
+
+class TestThreadsBackend(ExecutorBackendContract):
+    backend_name = "threads"
+    options = {}
 
 
 def needs(distribution):
@@ -71,9 +80,9 @@ def test_settings_problems_are_found():
     assert settings_problems(bad, "provider 'lsf'") == [
         "provider 'lsf' setting 'queue' has no help text",
         "provider 'lsf' setting 'queue' is declared twice",
-        "provider 'lsf' setting 'nodes': its default 0 is invalid: must be at least 1, got 0",
+        "provider 'lsf' setting 'nodes': default 0 is invalid: must be at least 1, got 0",
         "provider 'lsf' setting 'account' is required but has a default",
-        "provider 'lsf' setting 'flags': its default '--exclusive' is invalid: expected a list of strings, got a "
+        "provider 'lsf' setting 'flags': default '--exclusive' is invalid: expected a list of strings, got a "
         "single string; write it as a YAML list (one '- item' per line)",
     ]
     assert settings_problems((Setting("debug", Bool(), False, "Verbose."),), "x") == []
@@ -148,7 +157,7 @@ def test_register_plugin_refuses_a_misspelled_hook(chiltepin_register_plugin):
 
 
 def test_fixture_module_is_cheap_and_side_effect_free():
-    """pytest imports it in every run of the environment (pytest11), so it must load nothing heavy."""
+    """A suite that loads it (pytest_plugins) imports it before any test, so it must load nothing heavy."""
     code = ("import sys, chiltepin.testing.fixtures, chiltepin.testing as t; "
             "print(sorted(m for m in ('parsl', 'chiltepin.plugins.manager', 'chiltepin.testing.contracts', "
             "'chiltepin.workflow') if m in sys.modules))")

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .errors import PluginError
 
 
 class SettingType:
@@ -220,12 +222,22 @@ class Setting:
     check: Callable[[Any], str | None] | None = field(default=None, compare=False)
 
     def validate(self, value: Any) -> Any:
-        """Return the checked value; raise ValueError with a message that does not repeat the key."""
+        """Return the checked value; raise ValueError with a message that does not repeat the key.
+
+        A ``check`` that raises, or returns anything but None or a message, is the plugin's
+        fault, not the user's: that raises :class:`chiltepin.errors.PluginError`."""
         if value is None and not self.required and self.default is None:
             return None
         value = self.type.check(value)
         if self.check is not None:
-            problem = self.check(value)
+            try:
+                problem = self.check(value)
+            except Exception as exc:
+                raise PluginError(f"setting '{self.name}': check({value!r}) raised {type(exc).__name__}: {exc}") \
+                    from exc
+            if problem is not None and not isinstance(problem, str):
+                raise PluginError(f"setting '{self.name}': check({value!r}) returned {type(problem).__name__} "
+                                  f"{problem!r}; a Setting check returns None or a message")
             if problem:
                 raise ValueError(problem)
         return value
@@ -240,13 +252,31 @@ class Setting:
         return out
 
 
+def default_problems(settings: Sequence[Setting]) -> list[str]:
+    """What is wrong with the defaults of a settings declaration (each "setting 'k': ...")."""
+    problems = []
+    for setting in settings:
+        if setting.required and setting.default is not None:
+            problems.append(f"setting '{setting.name}' is required but has a default")
+        elif setting.default is not None:
+            try:
+                setting.validate(setting.default)
+            except ValueError as exc:
+                problems.append(f"setting '{setting.name}': default {setting.default!r} is invalid: {exc}")
+            except PluginError as exc:
+                problems.append(str(exc))
+    return problems
+
+
 def check_values(where: str, values: Mapping[str, Any], claims: Mapping[str, Setting], *, owner: str,
                  unknown: Callable[[str], str], note: Callable[[str], str] = lambda key: "",
+                 fault: Callable[[str], str] = lambda key: "a plugin",
                  ) -> tuple[dict[str, Any], list[str]]:
     """Validate ``values`` against the settings that claim them and fill every default.
 
     Returns the checked options and the problems, each ``"where.key: ..."``; ``unknown(key)``
-    words the problem of an unclaimed key and ``note(key)`` is appended to a bad value's.
+    words the problem of an unclaimed key, ``note(key)`` is appended to a bad value's and
+    ``fault(key)`` names who declared a setting whose check is broken.
     """
     options: dict[str, Any] = {}
     problems: list[str] = []
@@ -258,6 +288,8 @@ def check_values(where: str, values: Mapping[str, Any], claims: Mapping[str, Set
             options[key] = claims[key].validate(value)
         except ValueError as exc:
             problems.append(f"{where}.{key}: {exc}{note(key)}")
+        except PluginError as exc:
+            problems.append(f"{where}.{key}: {fault(key)}: {exc}")
     for key, setting in claims.items():
         if key not in options:
             if setting.required and key not in values:

@@ -65,6 +65,10 @@ def _remote_function(func: Callable[..., Any], drop: frozenset[str]) -> Callable
             kwargs.pop(name, None)
         return func(*args, **kwargs)
 
+    # functools.wraps copied the task's module; give it back this module, whose globals the
+    # wrapper uses, so serializers refer to them by name instead of copying them (they include
+    # the module's loader, which under pytest is the unpicklable assertion-rewriting hook).
+    remote.__module__ = __name__
     return remote
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import globus_sdk
-from chiltepin.errors import ChiltepinError
+from chiltepin.plugins import ChiltepinError
 from globus_sdk.scopes import ComputeScopes, TransferScopes
 from globus_sdk.token_storage import JSONTokenStorage, TokenValidationError
 

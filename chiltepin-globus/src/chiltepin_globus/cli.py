@@ -8,8 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from chiltepin.errors import ChiltepinError
-from chiltepin.plugins import Subcommand
+from chiltepin.plugins import ChiltepinError, Subcommand
 
 from . import endpoint as endpoints
 

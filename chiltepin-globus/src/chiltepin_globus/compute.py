@@ -17,8 +17,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
 
-from chiltepin.errors import ChiltepinError
-from chiltepin.plugins import ResolvedResource
+from chiltepin.plugins import ChiltepinError, ResolvedResource
 from globus_compute_sdk import Client, Executor
 from globus_sdk import GlobusAPIError
 from parsl.executors import GlobusComputeExecutor

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from chiltepin.errors import ChiltepinError
+from chiltepin.plugins import ChiltepinError
 
 from .settings import template_schema
 
@@ -83,7 +83,7 @@ def endpoints(directory: Path) -> dict[str, dict[str, Any]]:
 def _known(name: str, directory: Path) -> dict[str, Any]:
     found = endpoints(directory)
     if name not in found:
-        from chiltepin.errors import did_you_mean
+        from chiltepin.plugins import did_you_mean
 
         known = ", ".join(sorted(found)) or "none"
         raise EndpointError(f"endpoint '{name}' is not configured in {directory}{did_you_mean(name, found)} "

@@ -77,9 +77,7 @@ def chiltepin_translate_geometry(geometry: Mapping[str, Any],
     options, rest = split_task_geometry(geometry, f"{resource.name}: chiltepin_task_geometry")
     spec: dict[str, Any] = {}
     if rest:
-        others = get_plugin_manager().pluggy.subset_hook_caller("chiltepin_translate_geometry",
-                                                               remove_plugins=[sys.modules[__name__]])
-        spec = others(geometry=rest, resource=resource) or dict(rest)
+        spec = get_plugin_manager().translate_geometry(rest, resource, after=sys.modules[__name__])
     if options:
         spec["user_endpoint_config"] = options
     return spec

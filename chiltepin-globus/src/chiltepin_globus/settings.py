@@ -11,8 +11,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from chiltepin.plugins import Bool, Choice, Float, Int, Setting, Str
-from chiltepin.plugins.common import BLOCK_SETTINGS
+from chiltepin.plugins import BLOCK_SETTINGS, Bool, Choice, Float, Int, Setting, Str
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 WALLTIME_PATTERN = r"(\d+-)?\d{1,3}:\d{2}:\d{2}"
@@ -89,7 +88,7 @@ def check_endpoint_options(options: Mapping[str, Any], where: str) -> dict[str, 
         name = "environment" if key == "worker_init" else key
         setting = _OPTIONS.get(name)
         if setting is None:
-            from chiltepin.errors import did_you_mean
+            from chiltepin.plugins import did_you_mean
 
             raise ValueError(f"{where}.{key}: not an endpoint option{did_you_mean(str(key), TEMPLATE_VARIABLES)}; "
                              f"endpoint options: {', '.join(TEMPLATE_VARIABLES)}")

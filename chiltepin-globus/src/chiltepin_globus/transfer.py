@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import globus_sdk
-from chiltepin.errors import TransferError
+from chiltepin.plugins import TransferError
 from globus_sdk.token_storage import TokenValidationError
 
 from .auth import globus_app, login_advice, require_login

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from chiltepin.errors import PluginError
-from chiltepin.plugins import ExecutorBackend, Int, ResolvedResource, Setting, Str, get_plugin_manager
-from chiltepin.plugins.common import HTEX_SETTINGS, htex_kwargs
+from chiltepin.plugins import (
+    HTEX_SETTINGS,
+    ExecutorBackend,
+    Int,
+    PluginError,
+    ResolvedResource,
+    Setting,
+    Str,
+    get_plugin_manager,
+    htex_kwargs,
+)
 
 from .launchers import PARSL_NAMES
 

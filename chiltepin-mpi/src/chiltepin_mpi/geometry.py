@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
 
-from chiltepin.errors import did_you_mean
-from chiltepin.plugins import ResolvedResource
+from chiltepin.plugins import ResolvedResource, did_you_mean
 
 #: Counts a geometry may give; each a positive integer.
 COUNT_FIELDS = ("num_nodes", "num_ranks", "ranks_per_node", "threads_per_rank")

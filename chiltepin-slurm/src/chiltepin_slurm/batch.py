@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from chiltepin.plugins import Float, Int, Setting, Str, StrList
-from chiltepin.plugins.common import BLOCK_SETTINGS, block_kwargs
-from chiltepin.plugins.records import ResolvedResource
+from chiltepin.plugins import BLOCK_SETTINGS, Float, Int, ResolvedResource, Setting, Str, StrList, block_kwargs
 
 from . import walltime
 

@@ -7,22 +7,24 @@ import json
 import sys
 from typing import Any
 
-from ..config import build_executor, load_document, resolve_all, resolve_options
+from ..config import build_executor, load_document, resolve_options
 from ..config.document import ConfigDocument
+from ..config.resolve import resolve_each
 from ..data.endpoints import check_declarations
 from ..errors import ConfigError
 from ..plugins.manager import PluginManager, get_plugin_manager
-from ..plugins.records import ResolvedResource, Subcommand
+from ..plugins.records import ResolvedResource, Site, Subcommand
 from .reference import config_schema, describe, sections
 
 
 def resolve_document(document: ConfigDocument, manager: PluginManager) -> dict[str, Any]:
     """Resolve everything a workflow would (options, resources and their executors, endpoints),
-    collecting every problem of every part into one ConfigError."""
+    collecting every problem of every part into one ConfigError: every resource that resolves
+    is also built, even when another resource has problems."""
     problems: list[str] = []
     resolved: dict[str, Any] = {"workflow": {}, "resources": {}, "transfer_endpoints": {}}
+    resolved["resources"], problems = resolve_each(document, manager, list(document.resources))
     steps = (("workflow", lambda: resolve_options(document.workflow, {})),
-             ("resources", lambda: resolve_all(document, manager)),
              ("transfer_endpoints", lambda: check_declarations(document.transfer_endpoints, manager)))
     for key, step in steps:
         try:
@@ -107,11 +109,33 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site_presets(site: Site, distribution: str | None) -> None:
+    """Print a site's presets and what each sets."""
+    print(f"{site.name}: site{f' ({distribution})' if distribution else ''}")
+    if site.description:
+        print(f"  {site.description}")
+    for line in site.environment:
+        print(f"  environment (every preset, first): {line}")
+    for key, value in site.defaults.items():
+        print(f"  default (every preset): {key}: {json.dumps(value)}")
+    for preset in sorted(site.presets):
+        print(f"  preset {preset} (extends: {site.name}:{preset})")
+        for key, value in site.presets[preset].items():
+            print(f"    {key}: {json.dumps(value)}")
+    print()
+
+
 def _keys(args: argparse.Namespace) -> int:
-    shown = [s for s in sections(get_plugin_manager()) if args.name in (None, s.name, s.kind)]
+    manager = get_plugin_manager()
+    sites = manager.records("sites")
+    if args.name in sites or args.name == "sites":
+        for name in [args.name] if args.name in sites else sites:
+            _site_presets(sites[name], manager.owner("sites", name).distribution)
+        return 0
+    shown = [s for s in sections(manager) if args.name in (None, s.name, s.kind)]
     if not shown:
-        raise ConfigError(f"no provider, backend, launcher or transfer provider named '{args.name}' is installed "
-                          f"(see `chiltepin plugins`)")
+        raise ConfigError(f"no provider, backend, launcher, transfer provider or site named '{args.name}' is "
+                          f"installed (see `chiltepin plugins`)")
     for section in shown:
         origin = f" ({section.distribution})" if section.distribution else ""
         print(f"{section.title}{origin}")
@@ -139,8 +163,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                                 "editor completion")
     schema.set_defaults(run=_schema)
     keys = actions.add_parser("keys", help="list configuration keys with their types, defaults and help")
-    keys.add_argument("name", nargs="?", help="only this provider/backend/launcher/transfer provider, or a kind "
-                      "(core, workflow, provider, executor, launcher, mpi-launcher, transfer)")
+    keys.add_argument("name", nargs="?", help="only this provider/backend/launcher/transfer provider, a kind "
+                      "(core, workflow, provider, executor, launcher, mpi-launcher, transfer), a site (its "
+                      "presets and what they set), or 'sites' (every site)")
     keys.set_defaults(run=_keys)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config.options import WORKFLOW_SETTINGS
-from ..config.resolve import CORE_SETTINGS, PROVIDER_SETTINGS
+from ..config.resolve import CORE_SETTINGS, PROVIDER, PROVIDER_SETTINGS
 from ..plugins.manager import PluginManager
 from ..settings import Setting
 
@@ -82,21 +82,31 @@ def _union_property(existing: dict[str, Any] | None, setting: Setting, owner: st
 def config_schema(manager: PluginManager) -> dict[str, Any]:
     """A JSON Schema of the configuration file for the installed plugins.
 
-    A resource's properties are the union of every record's keys (each description says which
-    provider/backend/launcher claims it); the names of providers, backends, launchers and site
-    presets are enumerated. Which keys fit the chosen provider is checked by chiltepin itself
-    (``chiltepin config validate``).
+    Core, backend and launcher keys are properties of every resource (each description says who
+    claims it); each provider's own keys, with their defaults and help, apply only under an
+    ``if provider == name`` branch (``localhost`` also when no provider is given), so two
+    providers' same-named keys stay apart. The names of providers, backends, launchers and site
+    presets are enumerated. Which backend and launcher keys fit a resource is checked by
+    chiltepin itself (``chiltepin config validate``).
     """
     properties: dict[str, Any] = {}
-    required_by: dict[str, list[str]] = {}
+    conditions: list[dict[str, Any]] = []
     for section in sections(manager):
         if section.kind in ("workflow", "transfer", "block"):
+            continue
+        if section.kind == "provider":
+            given = {"properties": {"provider": {"const": section.name}}}
+            if section.name != PROVIDER.default:
+                given["required"] = ["provider"]
+            then: dict[str, Any] = {"properties": {s.name: s.schema() for s in section.settings}}
+            required = [s.name for s in section.settings if s.required]
+            if required:
+                then["required"] = required
+            conditions.append({"if": given, "then": then})
             continue
         owner = "core" if section.kind == "core" else f"{section.kind} {section.name}"
         for setting in section.settings:
             properties[setting.name] = _union_property(properties.get(setting.name), setting, owner)
-            if setting.required and section.kind == "provider":
-                required_by.setdefault(section.name, []).append(setting.name)
     presets = [f"{site.name}:{preset}" for site in manager.records("sites").values() for preset in site.presets]
     choices = {"provider": list(manager.records("resource_providers")),
                "executor": list(manager.records("executor_backends")),
@@ -108,9 +118,7 @@ def config_schema(manager: PluginManager) -> dict[str, Any]:
                                "description": properties[key]["description"]}
     properties["extends"] = {"anyOf": [{"enum": presets}, {"type": "string", "pattern": "^[a-z0-9-]+$"}],
                              "description": properties["extends"]["description"]}
-    resource: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    conditions = [{"if": {"properties": {"provider": {"const": name}}, "required": ["provider"]},
-                   "then": {"required": keys}} for name, keys in required_by.items()]
+    resource: dict[str, Any] = {"type": "object", "properties": properties, "unevaluatedProperties": False}
     if conditions:
         resource["allOf"] = conditions
     endpoints = [{"type": "object", "additionalProperties": False,

@@ -47,6 +47,15 @@ def resolve_all(document: ConfigDocument, manager: PluginManager,
             raise ConfigError([f"include: resource '{n}' is not in the configuration{did_you_mean(n, names)}; "
                                f"configured: {', '.join(names)}" for n in unknown])
         names = ["local"] + [n for n in include if n != "local"]
+    resolved, problems = resolve_each(document, manager, names)
+    if problems:
+        raise ConfigError(problems)
+    return resolved
+
+
+def resolve_each(document: ConfigDocument, manager: PluginManager,
+                 names: Sequence[str]) -> tuple[dict[str, ResolvedResource], list[str]]:
+    """Resolve the named resources independently: those that resolve, and every problem of the rest."""
     problems: list[str] = []
     resolved: dict[str, ResolvedResource] = {}
     detect_site = functools.cache(manager.detect_site)  # once per configuration, when a preset needs it
@@ -55,9 +64,7 @@ def resolve_all(document: ConfigDocument, manager: PluginManager,
             resolved[name] = resolve_resource(name, document.resources[name], manager, detect_site)
         except ConfigError as exc:
             problems.extend(exc.problems)
-    if problems:
-        raise ConfigError(problems)
-    return resolved
+    return resolved, problems
 
 
 def resolve_resource(name: str, block: Any, manager: PluginManager,
@@ -87,11 +94,15 @@ def resolve_resource(name: str, block: Any, manager: PluginManager,
         raise ConfigError(str(exc)) from None
 
     claims: dict[str, Setting] = {}
-    sources = [CORE_SETTINGS, backend.settings]
+    claimed_by: dict[str, str] = {}
+    sources = [(CORE_SETTINGS, None), (backend.settings, ("executor_backends", backend.name))]
     if provider is not None:
-        sources += [PROVIDER_SETTINGS, provider.settings, launcher.settings if launcher else ()]
-    for settings in sources:
+        sources += [(PROVIDER_SETTINGS, None), (provider.settings, ("resource_providers", provider.name)),
+                    (launcher.settings if launcher else (), ("launchers", launcher.name if launcher else ""))]
+    for settings, record in sources:
         for setting in settings:
+            if setting.name not in claims and record is not None:
+                claimed_by[setting.name] = manager.label_of(*record)
             claims.setdefault(setting.name, setting)
     owner = f"provider '{provider.name}'" if provider else f"executor '{backend.name}'"
 
@@ -103,12 +114,13 @@ def resolve_resource(name: str, block: Any, manager: PluginManager,
 
     options, found = check_values(
         name, {k: v for k, v in merged.items() if k not in bad_names}, claims, owner=owner, note=note,
-        unknown=lambda key: f"{name}.{key}: unknown key for {owner}{note(key)}" + _unknown_hint(key, claims, manager))
+        unknown=lambda key: f"{name}.{key}: unknown key for {owner}{note(key)}" + _unknown_hint(key, claims, manager),
+        fault=lambda key: claimed_by.get(key, "core"))
     problems.extend(found)
     if isinstance(options.get("environment"), tuple):
         options["environment"] = list(options["environment"])
     if not problems:
-        problems.extend(_cross_checks(name, options, backend, provider))
+        problems.extend(_cross_checks(name, options, backend, provider, manager))
     if problems:
         raise ConfigError(problems)
     return ResolvedResource(name=name, backend=backend.name, provider=provider.name if provider else None,
@@ -187,7 +199,7 @@ def _unknown_hint(key: str, claims: Mapping[str, Setting], manager: PluginManage
 
 
 def _cross_checks(name: str, options: Mapping[str, Any], backend: ExecutorBackend,
-                  provider: ResourceProvider | None) -> list[str]:
+                  provider: ResourceProvider | None, manager: PluginManager) -> list[str]:
     problems = []
     min_b, max_b, init_b = (options.get(k) for k in ("min_blocks", "max_blocks", "init_blocks"))
     if isinstance(max_b, int):
@@ -195,29 +207,43 @@ def _cross_checks(name: str, options: Mapping[str, Any], backend: ExecutorBacken
             problems.append(f"{name}.min_blocks: {min_b} is more than max_blocks ({max_b})")
         if isinstance(init_b, int) and init_b > max_b:
             problems.append(f"{name}.init_blocks: {init_b} is more than max_blocks ({max_b})")
-    for record in (backend, provider):
+    for kind, record in (("executor_backends", backend), ("resource_providers", provider)):
         if record is not None and record.check is not None:
-            problems.extend(f"{name}.{text}" for text in record.check(options))
+            problems.extend(_record_check(name, options, record, manager.label_of(kind, record.name)))
     return problems
+
+
+def _record_check(name: str, options: Mapping[str, Any], record: Any, label: str) -> list[str]:
+    """A record's ``check(options)``, guarded: a fault is one problem naming the plugin."""
+    try:
+        texts = list(record.check(options) or ())
+    except Exception as exc:
+        return [f"{name}: {label}: check() raised {type(exc).__name__}: {exc}; report this to the plugin's authors"]
+    bad = [t for t in texts if not isinstance(t, str)]
+    if bad:
+        return [f"{name}: {label}: check() returned {type(bad[0]).__name__} {bad[0]!r}; it must return "
+                f"'key: problem' strings"]
+    return [f"{name}.{text}" for text in texts]
 
 
 def build_executor(resource: ResolvedResource, manager: PluginManager) -> Any:
     """Build the Parsl executor of a resolved resource; constructor errors become ConfigError."""
     backend = manager.lookup("executor_backends", resource.backend)
-    stage = f"executor backend '{backend.name}'"
+    stage = ("executor_backends", backend.name)
     try:
         launcher = provider = None
         if resource.launcher is not None:
-            stage = f"launcher '{resource.launcher}'"
+            stage = ("launchers", resource.launcher)
             spec = manager.lookup("launchers", resource.launcher)
             launcher = spec.build(resource) if spec.build else None
         if resource.provider is not None:
-            stage = f"provider '{resource.provider}'"
+            stage = ("resource_providers", resource.provider)
             provider = manager.lookup("resource_providers", resource.provider).build(resource, launcher)
-        stage = f"executor backend '{backend.name}'"
+        stage = ("executor_backends", backend.name)
         return backend.build(resource, provider)
     except ChiltepinError:
         raise
     except Exception as exc:
-        raise ConfigError(f"{resource.name}: {stage} rejected the settings: {type(exc).__name__}: {exc}") from exc
+        raise ConfigError(f"{resource.name}: {manager.label_of(*stage)} rejected the settings: "
+                          f"{type(exc).__name__}: {exc}") from exc
 

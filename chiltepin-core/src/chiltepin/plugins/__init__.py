@@ -1,9 +1,24 @@
-"""Everything a plugin author imports: the hook marker, the records and the settings types."""
+"""Everything a plugin imports, and the only core module it needs (besides the public API:
+``chiltepin``, ``chiltepin.tasks``, ``chiltepin.data``, ``chiltepin.testing``).
+
+The hook marker ``hookimpl``; the records hooks return; the settings types; the helpers shared
+by providers and backends (``BLOCK_SETTINGS``, ``HTEX_SETTINGS``, ``block_kwargs``,
+``htex_kwargs``, ``worker_init``, ``did_you_mean``); the error types; and
+``get_plugin_manager()`` for lookups and chained decide hooks
+(``get_plugin_manager().translate_geometry(..., after=this_plugin)``). Other modules of
+``chiltepin`` are core internals and may change in any release.
+"""
 
 import pluggy
 
+from ..errors import ChiltepinError, ConfigError, PluginError, TransferError, did_you_mean
 from ..settings import AnyOf, Bool, Choice, Float, Int, Mapping_, Setting, SettingType, Str, StrList
-from .manager import PluginFailure, PluginInfo, PluginManager, PluginWarning, get_plugin_manager, set_plugin_manager
+from .common import BLOCK_SETTINGS, HTEX_SETTINGS, block_kwargs, htex_kwargs, worker_init
+from .manager import PluginFailure as PluginFailure  # noqa: F401 (core and tests, not the plugin API)
+from .manager import PluginInfo as PluginInfo  # noqa: F401
+from .manager import PluginManager as PluginManager  # noqa: F401
+from .manager import PluginWarning, get_plugin_manager
+from .manager import set_plugin_manager as set_plugin_manager  # noqa: F401
 from .records import (
     ConfigBlock,
     ExecutorBackend,
@@ -19,8 +34,10 @@ from .records import (
 hookimpl = pluggy.HookimplMarker("chiltepin")
 
 __all__ = [
-    "AnyOf", "Bool", "Choice", "ConfigBlock", "ExecutorBackend", "Float", "Int", "LauncherSpec", "Mapping_",
-    "PluginFailure", "PluginInfo", "PluginManager", "PluginWarning", "ResolvedResource", "ResourceProvider", "Setting",
-    "SettingType", "Site", "Str", "StrList", "Subcommand", "TransferProvider", "Transferer", "get_plugin_manager",
-    "hookimpl", "set_plugin_manager",
+    "BLOCK_SETTINGS", "HTEX_SETTINGS", "AnyOf", "Bool", "ChiltepinError", "Choice", "ConfigBlock",
+    "ConfigError", "ExecutorBackend",
+    "Float", "Int", "LauncherSpec", "Mapping_", "PluginError", "PluginWarning", "ResolvedResource",
+    "ResourceProvider", "Setting", "SettingType", "Site", "Str", "StrList", "Subcommand", "TransferError",
+    "TransferProvider", "Transferer", "block_kwargs", "did_you_mean", "get_plugin_manager", "hookimpl",
+    "htex_kwargs", "worker_init",
 ]

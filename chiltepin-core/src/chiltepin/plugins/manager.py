@@ -16,14 +16,15 @@ import re
 import socket
 import threading
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
 import pluggy
 
-from ..errors import PluginConflictError, PluginError, did_you_mean
+from ..errors import ChiltepinError, PluginConflictError, PluginError, did_you_mean
+from ..settings import default_problems
 from . import hookspecs
 from .records import RECORD_KINDS, LauncherSpec, ResolvedResource
 
@@ -89,6 +90,8 @@ class PluginFailure:
     distribution: str | None
     version: str | None
     error: str
+    #: True when the plugin is registered and only some of its records were left out.
+    partial: bool = False
 
     @property
     def label(self) -> str:
@@ -200,13 +203,16 @@ class PluginManager:
             self._registries.clear()
 
     def _fail(self, name: str, distribution: str | None, version: str | None, error: str,
-              exc: BaseException | None = None) -> None:
-        failure = PluginFailure(name, distribution, version, error)
+              exc: BaseException | None = None, *, left_out: str | None = None) -> None:
+        """Record and warn about a plugin fault. ``left_out`` says what of a loaded plugin was
+        dropped (its other hooks keep working); without it the whole plugin was not loaded."""
+        failure = PluginFailure(name, distribution, version, error, partial=left_out is not None)
         if self.strict:
             raise PluginError(f"plugin {failure.label} failed: {error}") from exc
         self.failures.append(failure)
         logger.debug("plugin %s failed", name, exc_info=exc)
-        warnings.warn(f"chiltepin: plugin {failure.label} was not loaded: {error}. Fix or update it, or set "
+        outcome = "was not loaded" if left_out is None else f"is loaded without {left_out}"
+        warnings.warn(f"chiltepin: plugin {failure.label} {outcome}: {error}. Fix or update it, or set "
                       f"CHILTEPIN_DISABLE_PLUGINS={name} to silence this.", PluginWarning, stacklevel=3)
 
     # -- records -------------------------------------------------------------------------
@@ -253,26 +259,31 @@ class PluginManager:
             return registry
 
     def _call_collect(self, impl: Any, info: PluginInfo, hook_kind: str, record_type: type[Any]) -> list[Any]:
+        label = KIND_LABELS[hook_kind]
+
+        def fail(error: str, exc: BaseException | None = None, what: str = f"its {label}s") -> None:
+            self._fail(info.name, info.distribution, info.version, error, exc, left_out=what)
+
         try:
             result = impl.function()
             records = list(result or ())
         except Exception as exc:
-            self._fail(info.name, info.distribution, info.version,
-                       f"chiltepin_{hook_kind}() raised {type(exc).__name__}: {exc}", exc)
+            fail(f"chiltepin_{hook_kind}() raised {type(exc).__name__}: {exc}", exc)
             return []
         good = []
         for record in records:
             if not isinstance(record, record_type):
-                self._fail(info.name, info.distribution, info.version,
-                           f"chiltepin_{hook_kind}() returned {type(record).__name__} {record!r}; "
-                           f"expected {record_type.__name__} records")
+                fail(f"chiltepin_{hook_kind}() returned {type(record).__name__} {record!r}; "
+                     f"expected {record_type.__name__} records", what=f"that {label}")
             elif not isinstance(record.name, str) or not NAME_PATTERN.fullmatch(record.name):
-                self._fail(info.name, info.distribution, info.version,
-                           f"invalid {KIND_LABELS[hook_kind]} name {record.name!r} from chiltepin_{hook_kind}(); "
-                           f"names are lower-case letters, digits and '-'")
+                fail(f"invalid {label} name {record.name!r} from chiltepin_{hook_kind}(); "
+                     f"names are lower-case letters, digits and '-'", what=f"that {label}")
             elif isinstance(record, LauncherSpec) and record.role not in ("block", "mpi"):
-                self._fail(info.name, info.distribution, info.version,
-                           f"launcher '{record.name}' has role {record.role!r}; expected 'block' or 'mpi'")
+                fail(f"launcher '{record.name}' has role {record.role!r}; expected 'block' or 'mpi'",
+                     what=f"{label} '{record.name}'")
+            elif problems := default_problems(_declared_settings(record)):
+                fail(f"{label} '{record.name}' declares invalid defaults: {'; '.join(problems)}",
+                     what=f"{label} '{record.name}'")
             else:
                 good.append(record)
         return good
@@ -303,16 +314,76 @@ class PluginManager:
     # -- decide hooks ----------------------------------------------------------------------
 
     def detect_site(self, hostname: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
-        """Ask the site plugins which site this machine is (None when no plugin recognises it)."""
-        return self.pluggy.hook.chiltepin_detect_site(
-            hostname=hostname if hostname is not None else socket.gethostname(),
-            environ=dict(os.environ if environ is None else environ))
+        """Ask the site plugins which site this machine is (None when no plugin recognises it).
 
-    def translate_geometry(self, geometry: Mapping[str, Any],
-                           resource: ResolvedResource | None) -> dict[str, Any]:
-        """Turn a merged geometry into a Parsl resource specification (unchanged if no plugin does)."""
-        translated = self.pluggy.hook.chiltepin_translate_geometry(geometry=geometry, resource=resource)
-        return dict(geometry) if translated is None else translated
+        A detector that raises or answers something other than a site name or None is reported
+        as a plugin fault and skipped; the next detector is asked."""
+        def accept(value: Any) -> str | None:
+            if not isinstance(value, str):
+                return f"returned {type(value).__name__} {value!r}; expected a site name (str) or None"
+            return None
+
+        return self._decide("chiltepin_detect_site", accept, skip_faulty=True,
+                            hostname=hostname if hostname is not None else socket.gethostname(),
+                            environ=dict(os.environ if environ is None else environ))
+
+    def translate_geometry(self, geometry: Mapping[str, Any], resource: ResolvedResource | None, *,
+                           after: object | None = None) -> dict[str, Any]:
+        """Turn a merged geometry into a Parsl resource specification (unchanged if no plugin does).
+
+        ``after`` chains translators: a plugin's implementation passes its own module (or
+        object) to ask only the implementations that pluggy would call after it, e.g. to hand on
+        the part of a geometry it does not handle. ValueError and TypeError (a bad geometry)
+        pass through; any other exception or a result that is not a mapping is a plugin fault."""
+        def accept(value: Any) -> str | None:
+            if not isinstance(value, Mapping):
+                return f"returned {type(value).__name__} {value!r}; expected a mapping (a Parsl resource " \
+                       f"specification) or None"
+            return None
+
+        translated = self._decide("chiltepin_translate_geometry", accept, after=after, passes=(ValueError, TypeError),
+                                  geometry=geometry, resource=resource)
+        return dict(geometry) if translated is None else dict(translated)
+
+    def _decide(self, hook: str, accept: Callable[[Any], str | None], *, after: object | None = None,
+                skip_faulty: bool = False, passes: tuple[type[BaseException], ...] = (),
+                **kwargs: Any) -> Any:
+        """Call a firstresult hook's implementations in pluggy's order, each guarded."""
+        impls = list(reversed(getattr(self.pluggy.hook, hook).get_hookimpls()))
+        if after is not None:
+            position = next((i for i, impl in enumerate(impls) if impl.plugin is after), None)
+            if position is None:
+                raise PluginError(f"{hook}: after={after!r} is not a registered plugin implementing it")
+            impls = impls[position + 1:]
+        for impl in impls:
+            info = self.plugins.get(impl.plugin_name)
+            if info is None:
+                continue
+            try:
+                result = impl.function(*(kwargs[arg] for arg in impl.argnames))
+                problem = None if result is None else accept(result)
+            except (ChiltepinError, *passes):
+                raise
+            except Exception as exc:
+                result, problem = None, f"raised {type(exc).__name__}: {exc}"
+            if problem is None:
+                if result is not None:
+                    return result
+                continue
+            error = f"{hook}() {problem}"
+            if not skip_faulty:
+                raise PluginError(f"plugin {info.label}: {error}. Fix or update it, or set "
+                                  f"CHILTEPIN_DISABLE_PLUGINS={info.name}.")
+            self._fail(info.name, info.distribution, info.version, error, left_out=f"its {hook} answer")
+        return None
+
+    def label_of(self, kind: str, name: str) -> str:
+        """``kind 'name' from plugin 'p' (dist version)``, for messages about a record."""
+        return f"{KIND_LABELS[kind]} '{name}' from plugin {self.owner(kind, name).label}"
+
+
+def _declared_settings(record: Any) -> tuple[Any, ...]:
+    return tuple(getattr(record, "settings", None) or getattr(record, "endpoint_settings", None) or ())
 
 
 def _canonical(name: str) -> str:

@@ -59,11 +59,18 @@ class ResourceProvider:
     or None for never.
     """
 
+    #: The ``provider:`` value that selects it (lower-case ``[a-z0-9-]+``).
     name: str
+    #: ``build(resource, launcher)``: the Parsl ``ExecutionProvider`` for a resolved resource and
+    #: its built launcher (None when the resource has none); exceptions become configuration errors.
     build: Callable[[ResolvedResource, Launcher | None], ExecutionProvider]
+    #: The keys it claims; their defaults fill every resolved resource.
     settings: Sequence[Setting] = ()
+    #: The launcher used when the resource names none (None: the provider needs none).
     default_launcher: str | None = "single-node"
+    #: One line for ``chiltepin plugins``, ``config keys`` and the reference.
     description: str = ""
+    #: ``check(options)``: cross-key problems as ``"key: what is wrong"`` texts.
     check: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
     drain_period: Callable[[ResolvedResource], int | None] | None = None
 
@@ -78,11 +85,17 @@ class LauncherSpec:
     ``$PARSL_MPI_PREFIX`` for a resource specification and node list.
     """
 
+    #: The ``launcher:`` (block role) or ``mpi_launcher:`` (mpi role) value that selects it.
     name: str
+    #: Block role: ``build(resource)`` returns the Parsl ``Launcher`` wrapping the worker command.
     build: Callable[[ResolvedResource], Launcher] | None = None
+    #: The keys it claims.
     settings: Sequence[Setting] = ()
+    #: One line for listings and the reference.
     description: str = ""
+    #: ``"block"`` or ``"mpi"``.
     role: str = "block"
+    #: MPI role: ``prefix(spec, nodes)``, the command prefix a task sees as ``$PARSL_MPI_PREFIX``.
     prefix: Callable[[Mapping[str, Any], Sequence[str]], str] | None = None
 
 
@@ -96,13 +109,21 @@ class ExecutorBackend:
     ``needs_provider=False`` get ``provider=None`` and claim every key themselves.
     """
 
+    #: The ``executor:`` value that selects it.
     name: str
+    #: ``build(resource, provider)``: the Parsl executor, labelled ``resource.name``.
     build: Callable[[ResolvedResource, ExecutionProvider | None], ParslExecutor]
+    #: The keys it claims (besides the provider's and launcher's).
     settings: Sequence[Setting] = ()
+    #: A resource key whose truthy value selects this backend when ``executor:`` is not given.
     selected_by: str | None = None
+    #: A launcher forced unless the resource names one.
     launcher: str | None = None
+    #: False: no provider or launcher is resolved and ``build`` gets ``provider=None``.
     needs_provider: bool = True
+    #: One line for listings and the reference.
     description: str = ""
+    #: ``check(options)``: cross-key problems as ``"key: what is wrong"`` texts.
     check: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
 
 
@@ -126,10 +147,15 @@ class TransferProvider:
     object with ``transfer`` and ``delete`` methods.
     """
 
+    #: The ``provider:`` value of a ``transfer_endpoints:`` entry.
     name: str
+    #: ``build()``: an object with ``transfer`` and ``delete`` (see :class:`Transferer`).
     build: Callable[[], Transferer]
+    #: The keys of a ``transfer_endpoints:`` entry it serves.
     endpoint_settings: Sequence[Setting] = ()
+    #: True: it can serve endpoints the configuration does not declare.
     resolves_names: bool = False
+    #: One line for listings and the reference.
     description: str = ""
 
 
@@ -141,10 +167,15 @@ class Site:
     the resource's own; ``defaults`` apply under every preset of the site.
     """
 
+    #: The ``site`` of ``extends: site:preset``, and the answer of ``chiltepin_detect_site``.
     name: str
+    #: Preset name -> resource keys; a resource's own keys override them.
     presets: Mapping[str, Mapping[str, Any]]
+    #: One line for listings and ``chiltepin config keys SITE``.
     description: str = ""
+    #: Shell lines put before every preset's own ``environment``.
     environment: Sequence[str] = ()
+    #: Keys applied under every preset (a preset's keys override them).
     defaults: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
 
@@ -153,9 +184,13 @@ class Subcommand:
     """A ``chiltepin NAME`` command: ``configure_parser(parser)`` adds arguments,
     ``run(args)`` does the work and returns the exit code."""
 
+    #: ``chiltepin NAME``.
     name: str
+    #: One line for ``chiltepin --help``.
     help: str
+    #: ``configure_parser(parser)``: adds the command's arguments.
     configure_parser: Callable[[argparse.ArgumentParser], None]
+    #: ``run(args)``: does the work, returns the exit code.
     run: Callable[[argparse.Namespace], int]
 
 

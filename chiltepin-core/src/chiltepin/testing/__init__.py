@@ -1,9 +1,10 @@
 """The plugin author's test kit.
 
-Fixtures (loaded into every pytest run by the ``pytest11`` entry point, see
-:mod:`chiltepin.testing.fixtures`): ``chiltepin_plugin_manager`` and ``chiltepin_register_plugin``.
-Contract classes that a plugin's own tests subclass (:mod:`chiltepin.testing.contracts`):
-:class:`ResourceProviderContract`, :class:`LauncherContract`, :class:`TransferProviderContract`,
+Fixtures (load them with ``pytest_plugins = ["chiltepin.testing.fixtures"]`` in a conftest.py,
+see :mod:`chiltepin.testing.fixtures`): ``chiltepin_worker_import_path``,
+``chiltepin_plugin_manager`` and ``chiltepin_register_plugin``. Contract classes that a plugin's
+own tests subclass (:mod:`chiltepin.testing.contracts`): :class:`ResourceProviderContract`,
+:class:`LauncherContract`, :class:`ExecutorBackendContract`, :class:`TransferProviderContract`,
 :class:`SiteContract`. Importing this package is cheap; the contracts load on first use.
 """
 
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["LauncherContract", "ResourceProviderContract", "SiteContract", "TransferProviderContract"]
+__all__ = ["ExecutorBackendContract", "LauncherContract", "ResourceProviderContract", "SiteContract",
+           "TransferProviderContract"]
 
 
 def __getattr__(name: str) -> Any:

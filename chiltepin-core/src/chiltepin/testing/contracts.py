@@ -13,15 +13,15 @@ resolution, the builders) against the plugins installed in the environment, plus
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pytest
 
 from ..config.resolve import CORE_SETTINGS, PROVIDER_SETTINGS, build_executor, resolve_resource
 from ..errors import ConfigError, TransferError
-from ..plugins.manager import NAME_PATTERN, PluginManager
-from ..settings import Setting
+from ..plugins.manager import NAME_PATTERN, PluginManager, set_plugin_manager
+from ..settings import Setting, default_problems
 
 CORE_KEYS = frozenset(s.name for s in CORE_SETTINGS + PROVIDER_SETTINGS)
 
@@ -37,13 +37,7 @@ def settings_problems(settings: Sequence[Setting], owner: str) -> list[str]:
         seen.add(setting.name)
         if not setting.help.strip():
             problems.append(f"{where} has no help text")
-        if setting.required and setting.default is not None:
-            problems.append(f"{where} is required but has a default")
-        if setting.default is not None:
-            try:
-                setting.validate(setting.default)
-            except ValueError as exc:
-                problems.append(f"{where}: its default {setting.default!r} is invalid: {exc}")
+    problems.extend(f"{owner} {problem}" for problem in default_problems(settings))
     return problems
 
 
@@ -52,13 +46,18 @@ class _Contract:
     plugin: ClassVar[object | None] = None
 
     @pytest.fixture
-    def manager(self) -> PluginManager:
-        """A fresh manager over the installed plugins (plus ``plugin``), independent of other tests."""
+    def manager(self) -> Iterator[PluginManager]:
+        """A fresh manager over the installed plugins (plus ``plugin``), independent of other tests,
+        installed as the process-wide manager for the test (builders may look records up there)."""
         manager = PluginManager()
         manager.load_entrypoints()
         if self.plugin is not None and not manager.pluggy.is_registered(self.plugin):
             assert manager.register(self.plugin, distribution="plugin-under-test") is not None, manager.failures
-        return manager
+        previous = set_plugin_manager(manager)
+        try:
+            yield manager
+        finally:
+            set_plugin_manager(previous)
 
 
 class ResourceProviderContract(_Contract):
@@ -149,6 +148,48 @@ class LauncherContract(_Contract):
         launcher = record.build(resource)
         assert isinstance(launcher, Launcher)
         assert "chiltepin-contract-cmd" in launcher("chiltepin-contract-cmd", 1, 1)
+
+
+class ExecutorBackendContract(_Contract):
+    """An executor backend: valid name and settings, and it builds a Parsl executor labelled
+    with the resource's name from a resource that selects it."""
+
+    backend_name: ClassVar[str] = ""
+    #: The resource the backend is built for (``executor:`` is added).
+    options: ClassVar[Mapping[str, Any]] = {"provider": "localhost"}
+
+    @pytest.fixture
+    def record(self, manager: PluginManager) -> Any:
+        return manager.lookup("executor_backends", self.backend_name)
+
+    def test_name_is_valid(self, record: Any) -> None:
+        assert NAME_PATTERN.fullmatch(record.name)
+        assert record.description.strip(), f"executor backend '{record.name}' has no description"
+
+    def test_settings_have_help_and_valid_defaults(self, record: Any) -> None:
+        assert settings_problems(record.settings, f"executor backend '{record.name}'") == []
+
+    def test_settings_leave_core_keys_alone(self, record: Any) -> None:
+        assert CORE_KEYS.isdisjoint(s.name for s in record.settings)
+
+    def test_builds_an_executor(self, record: Any, manager: PluginManager) -> None:
+        from parsl.executors.base import ParslExecutor
+
+        resource = resolve_resource("contract", {**self.options, "executor": self.backend_name}, manager)
+        assert resource.backend == self.backend_name
+        executor = build_executor(resource, manager)
+        assert isinstance(executor, ParslExecutor), f"build() returned {executor!r}, not a Parsl executor"
+        assert executor.label == "contract"
+
+    def test_selected_as_declared(self, record: Any, manager: PluginManager) -> None:
+        """Without ``executor:``, its ``selected_by`` key picks it; a backend without one is
+        never picked implicitly (except core's default, ``htex``)."""
+        if record.selected_by is not None:
+            block = {**self.options, record.selected_by: self.options.get(record.selected_by, True)}
+            assert resolve_resource("contract", block, manager).backend == self.backend_name
+        else:
+            implicit = resolve_resource("contract", dict(self.options), manager).backend
+            assert (implicit == record.name) == (record.name == "htex")
 
 
 class TransferProviderContract(_Contract):
