@@ -95,7 +95,7 @@ def config_schema(manager: PluginManager) -> dict[str, Any]:
         if section.kind in ("workflow", "transfer", "block"):
             continue
         if section.kind == "provider":
-            given = {"properties": {"provider": {"const": section.name}}}
+            given: dict[str, Any] = {"properties": {"provider": {"const": section.name}}}
             if section.name != PROVIDER.default:
                 given["required"] = ["provider"]
             then: dict[str, Any] = {"properties": {s.name: s.schema() for s in section.settings}}

@@ -362,7 +362,7 @@ class PluginManager:
             try:
                 result = impl.function(*(kwargs[arg] for arg in impl.argnames))
                 problem = None if result is None else accept(result)
-            except (ChiltepinError, *passes):
+            except (ChiltepinError, *passes):  # type: ignore[misc]  # mypy cannot type a starred tuple here
                 raise
             except Exception as exc:
                 result, problem = None, f"raised {type(exc).__name__}: {exc}"
