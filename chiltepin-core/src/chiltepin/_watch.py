@@ -45,9 +45,11 @@ class WorkflowStopped(SystemExit):
 def catch_signals() -> Callable[[], None]:
     """Turn SIGTERM and SIGHUP into :class:`WorkflowStopped`; returns what restores the handlers.
 
-    Only from the main thread, and only where no handler of the program's own is installed.
+    Only from the main thread, only where no handler of the program's own is installed, and not
+    inside a Parsl worker (a workflow an agent or task starts there): a worker's SIGTERM means its
+    block ends, so it must die at once; the watcher then ends that workflow's helpers.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or "PARSL_WORKER_POOL_ID" in os.environ:
         return lambda: None
     previous: dict[int, Any] = {}
 
