@@ -160,10 +160,6 @@ class _Task:
         future.__class__ = task_future_class()
         return future
 
-
-def _executor_tuple(choice: str | tuple[str, ...]) -> tuple[str, ...]:
-    return (choice,) if isinstance(choice, str) else tuple(choice)
-
     def map(self, *iterables: Any, executor: ExecutorChoice = None, strict: bool = False, **kwargs: Any) -> Any:
         """Call the task once per item, zipping ``iterables`` like the builtin ``map`` (``strict=True``
         refuses different lengths); one future of the list of results, in input order. Keyword
@@ -171,6 +167,10 @@ def _executor_tuple(choice: str | tuple[str, ...]) -> tuple[str, ...]:
         from .patterns import map_task
 
         return map_task(self, iterables, executor, strict, kwargs)
+
+
+def _executor_tuple(choice: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (choice,) if isinstance(choice, str) else tuple(choice)
 
 
 def _track_paths(kwargs: dict[str, Any]) -> None:
