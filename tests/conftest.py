@@ -63,3 +63,17 @@ def _no_process_of_a_run_left_behind():
         for proc in left:
             proc.kill()
         pytest.fail("processes of a workflow run were left behind (killed now):\n" + "\n".join(described))
+
+
+@pytest.fixture(scope="session")
+def redis_address(tmp_path_factory):
+    """HOST:PORT of a redis-server on 127.0.0.1 started for the session (agents' networked exchange)."""
+    try:
+        from chiltepin_agents.testing import redis_server
+    except ImportError as exc:
+        pytest.skip(f"chiltepin-agents is not installed: {exc}")
+    try:
+        with redis_server(tmp_path_factory.mktemp("redis")) as address:
+            yield address
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))

@@ -11,17 +11,7 @@ import pytest
 
 pytest.importorskip("chiltepin_agents", reason="chiltepin-agents is not installed (make venv installs it)")
 
-from chiltepin_agents.testing import redis_server, tag_processes, wait_until_gone  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def redis_address(tmp_path_factory):
-    """HOST:PORT of a redis-server started for the session."""
-    try:
-        with redis_server(tmp_path_factory.mktemp("redis")) as address:
-            yield address
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
+from chiltepin_agents.testing import tag_processes, wait_until_gone  # noqa: E402
 
 
 @pytest.fixture

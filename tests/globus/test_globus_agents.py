@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))  # the a
 
 from chiltepin import Workflow  # noqa: E402
 from chiltepin_agents import AgentRuntime  # noqa: E402
-from chiltepin_agents.testing import redis_server  # noqa: E402
 from globus_compute_service import KNOWN_ENDPOINT  # noqa: E402
 from weather_agents import Forecaster  # noqa: E402
 
@@ -35,14 +34,6 @@ def compute(compute_service, stored_tokens, monkeypatch):
     compute_service.submissions.clear()
     return compute_service
 
-
-@pytest.fixture(scope="module")
-def redis_address(tmp_path_factory):
-    try:
-        with redis_server(tmp_path_factory.mktemp("redis")) as address:
-            yield address
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
 
 
 def test_agent_on_a_globus_compute_endpoint(compute, redis_address, tmp_path):

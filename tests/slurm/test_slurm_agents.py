@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))  # the a
 
 from chiltepin import Workflow  # noqa: E402
 from chiltepin_agents import AgentLostError, AgentRuntime  # noqa: E402
-from chiltepin_agents.testing import redis_server, tag_processes, wait_until_gone  # noqa: E402
+from chiltepin_agents.testing import tag_processes, wait_until_gone  # noqa: E402
 from weather_agents import Collector, Forecaster, Sensor  # noqa: E402
 
 pytestmark = pytest.mark.slurm
@@ -27,14 +27,6 @@ BLOCK = {"provider": "slurm", "partition": "debug", "walltime": "00:05:00", "ini
 AGENT_CONFIG = {"compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1, "max_workers_per_node": 1,
                             "environment": ["export FORECAST_RESOURCE=compute"]}}
 
-
-@pytest.fixture(scope="module")
-def redis_address(tmp_path_factory):
-    try:
-        with redis_server(tmp_path_factory.mktemp("redis")) as address:
-            yield address
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
 
 
 def hosting(redis_address, worker_env, tmp_path) -> Workflow:

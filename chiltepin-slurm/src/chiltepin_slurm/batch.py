@@ -104,3 +104,10 @@ def margin_fits(options: Mapping[str, Any]) -> Iterator[str]:
     if margin >= total:
         yield (f"drain_margin: {margin} s is not shorter than walltime ({text} = {total} s), so a block would "
                f"never take a task; give fewer seconds (or 0 to never drain)")
+
+
+def batch_checks(options: Mapping[str, Any]) -> Iterator[str]:
+    """The checks every batch provider runs: workers fit, accelerators match GPUs, the drain margin fits."""
+    yield from workers_fit(options)
+    yield from accelerators_match_gpus(options)
+    yield from margin_fits(options)

@@ -11,12 +11,10 @@ from chiltepin.plugins import ResolvedResource, ResourceProvider, Setting, Str
 from . import walltime
 from .batch import (
     BATCH_SETTINGS,
-    accelerators_match_gpus,
+    batch_checks,
     drain_period,
-    margin_fits,
     provider_kwargs,
     scheduler_options_setting,
-    workers_fit,
 )
 
 if TYPE_CHECKING:
@@ -53,9 +51,7 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
         if int(extra["mpiprocs"]) * threads > cores:
             yield (f"select_options: mpiprocs={extra['mpiprocs']} x ompthreads={threads} need "
                    f"{int(extra['mpiprocs']) * threads} cores, more than cores_per_node ({cores})")
-    yield from workers_fit(options)
-    yield from accelerators_match_gpus(options)
-    yield from margin_fits(options)
+    yield from batch_checks(options)
 
 
 def select_chunk(resource: ResolvedResource) -> str:

@@ -10,12 +10,10 @@ from chiltepin.plugins import Bool, ResolvedResource, ResourceProvider, Setting,
 from . import walltime
 from .batch import (
     BATCH_SETTINGS,
-    accelerators_match_gpus,
+    batch_checks,
     drain_period,
-    margin_fits,
     provider_kwargs,
     scheduler_options_setting,
-    workers_fit,
 )
 
 if TYPE_CHECKING:
@@ -41,9 +39,7 @@ def check(options: Mapping[str, Any]) -> Iterator[str]:
     if queue and qos and queue != qos:
         yield (f"queue: on Slurm 'queue' sets the QOS (as in chiltepin 0.1) and conflicts with qos ({qos!r}); "
                f"set only qos (use partition for the partition)")
-    yield from workers_fit(options)
-    yield from accelerators_match_gpus(options)
-    yield from margin_fits(options)
+    yield from batch_checks(options)
 
 
 def build(resource: ResolvedResource, launcher: Launcher | None) -> SlurmBlockProvider:
