@@ -15,10 +15,19 @@ import psutil
 DRIVER = Path(__file__).with_name("stop_driver.py")
 
 
+def _own_helpers() -> set[int]:
+    """This process and its multiprocessing resource tracker (started on first use, by whatever
+    run used multiprocessing first, and ending with this process): never a run's leftover."""
+    from multiprocessing import resource_tracker
+
+    return {os.getpid(), getattr(resource_tracker._resource_tracker, "_pid", None) or -1}
+
+
 def _marked(match) -> list[psutil.Process]:
     found = []
+    own = _own_helpers()
     for proc in psutil.process_iter():
-        if proc.pid == os.getpid():
+        if proc.pid in own:
             continue
         try:
             if match(proc.environ()):

@@ -150,10 +150,10 @@ def test_failed_tasks_record_type_message_exit_code_and_dependency_failure(recor
         x, f, d = (_task(run, ids[k]) for k in ("x", "f", "d"))
         failures = {item["id"]: item for item in run.failures()}
         x_attempts = run.attempts(ids["x"])
-    assert (x["state"], x["error_type"], x["exit_code"], x["attempts"]) == ("failed", "BashExitFailure", 3, 2)
+    assert (x["state"], x["error_type"], x["exit_code"], x["attempts"]) == ("failed", "BashTaskError", 3, 2)
     assert [a["exit_code"] for a in x_attempts] == [3, 3]
     assert (f["state"], f["error_type"], f["error_message"]) == ("failed", "ValueError", "no good")
-    assert (d["state"], d["error_type"], d["attempts"]) == ("dep_fail", "DependencyError", 0)
+    assert (d["state"], d["error_type"], d["attempts"]) == ("dep_fail", "UpstreamTaskError", 0)
     assert set(failures) == {ids["x"], ids["f"], ids["d"]}
     assert failures[ids["x"]]["stderr_tail"][-1] == "about to fail"
 

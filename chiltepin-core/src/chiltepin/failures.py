@@ -202,6 +202,11 @@ def task_name(record: Mapping[str, Any]) -> str:
 ORIGIN = "_chiltepin_origin"
 
 
+#: Task record key set when a task did not run because a dependency failed. Parsl then records
+#: the state ``failed`` (the handler replaced its DependencyError); observers report ``dep_fail``.
+UPSTREAM_FAILED = "chiltepin_upstream_failed"
+
+
 class RetryHandler:
     """Parsl's ``retry_handler``: returns 0 to try again, infinity to stop, or raises the error
     the future should carry. Parsl's own ``retries`` is set to 0, so this decides alone."""
@@ -220,6 +225,7 @@ class RetryHandler:
         if record.get("chiltepin_cancelled"):  # its worker was killed on purpose: not a lost task
             raise TaskCancelled(name, label, running=True)
         if isinstance(exc, DependencyError):
+            record[UPSTREAM_FAILED] = True
             raise upstream_error(name, label, exc, record["depends"]) from None
         if isinstance(exc, TaskTimeout) and exc.resource is None:
             exc.resource = label
@@ -491,5 +497,5 @@ def source_digest(func: Callable[..., Any]) -> str:
     return hashlib.sha256(text).hexdigest()[:16]
 
 
-__all__ = ["FAILURE_SETTINGS", "LOST_TASK_RETRIES", "RetryHandler", "TaskOptions", "cancel",
+__all__ = ["FAILURE_SETTINGS", "LOST_TASK_RETRIES", "UPSTREAM_FAILED", "RetryHandler", "TaskOptions", "cancel",
            "cancel_all", "choose", "delay_before", "task_options", "wants_retry"]

@@ -21,7 +21,7 @@ import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from typing import Any
 
 from .. import __version__
@@ -130,16 +130,20 @@ class Recorder:
         self._wrapped.append((obj, name))
 
     def _state_hook(self, original: Callable[..., None]) -> Callable[..., None]:
-        from parsl.app.bash import remote_side_bash_executor
         from parsl.dataflow.futures import AppFuture
 
+        from .._remote import run_bash
+        from ..failures import UPSTREAM_FAILED
+
         put, now, names = self._queue.put, time.time, PARSL_STATES
-        describe = functools.partial(_describe_task, bash_runner=remote_side_bash_executor, app_future=AppFuture)
+        describe = functools.partial(_describe_task, bash_runner=run_bash, app_future=AppFuture)
 
         @functools.wraps(original)
         def update_task_state(task_record: Any, new_state: Any) -> None:
             original(task_record, new_state)
             state = names.get(new_state.name, new_state.name)
+            if state == "failed" and task_record.get(UPSTREAM_FAILED):
+                state = "dep_fail"
             tid = task_record["id"]
             if state == "pending" and task_record["try_id"] == 0:
                 put((_NEW, tid, now(), *describe(task_record)))
@@ -160,7 +164,7 @@ class Recorder:
         @functools.wraps(original)
         def handle_exec_update(task_record: Any, future: Future[Any]) -> None:
             outcome, error = None, None
-            exc = future.exception() if future.done() else None
+            exc = CancelledError() if future.cancelled() else future.exception()
             if exc is not None:
                 error = describe_error(exc)
             else:
@@ -354,6 +358,10 @@ class Recorder:
             if block is not None and (resource, block) not in self._block_hosts:
                 self._block_hosts[(resource, block)] = host
                 sql.block_hosts.append((host, resource, block))
+                if self._blocks.get((resource, block), (None, "pending"))[1] == "pending":
+                    # a worker of the block reported: it runs, whether or not the executor's
+                    # status poll (every few seconds) has seen it yet
+                    self._block_state(sql, resource, block, job, "running", started)
             sql.events.append((tid, attempt, "running", started))
             current.update(host=host, pid=pid, block=block, job_id=job, started=started, ended=ended)
             row.update(host=host, block=block, job_id=job, started=started, ended=ended)
@@ -407,12 +415,16 @@ class Recorder:
                 state = status.state.name.lower()
                 job = jobs.get(block)
                 job = str(job) if job is not None else None
-                if self._blocks.get((label, block)) == (job, state):
-                    continue
-                first = (label, block) not in self._blocks
-                self._blocks[(label, block)] = (job, state)
-                sql.blocks.append((label, block, job, state, now if first else None, now))
-                sql.block_events.append((label, block, job, state, now))
+                known = self._blocks.get((label, block))
+                if known == (job, state) or (known is not None and known[1] == "running" and state == "pending"):
+                    continue  # unchanged, or a poll older than a worker's report
+                self._block_state(sql, label, block, job, state, now)
+
+    def _block_state(self, sql: _Batch, resource: str, block: str, job: str | None, state: str, t: float) -> None:
+        first = (resource, block) not in self._blocks
+        self._blocks[(resource, block)] = (job, state)
+        sql.blocks.append((resource, block, job, state, t if first else None, t))
+        sql.block_events.append((resource, block, job, state, t))
 
 
 class _Batch:
