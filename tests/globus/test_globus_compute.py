@@ -9,8 +9,11 @@ import pytest
 
 pytest.importorskip("chiltepin_globus", reason="chiltepin-globus is not installed (pip install -e ./chiltepin-globus)")
 
+import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import CancelledError
@@ -223,6 +226,39 @@ def test_leaving_the_workflow_with_a_task_still_running_does_not_wait_for_it(com
         assert quick.result(60) == 49
     # the 30 s task was left behind (pytest-timeout would stop a hang): its future is cancelled
     assert slow.done() and isinstance(slow.exception(), CancelledError)
+
+
+LOCAL_THEN_REMOTE = """
+import json, sys
+sys.path.insert(0, TESTS)
+from conftest import _local_environment
+_local_environment(URL)
+from chiltepin import Workflow
+from chiltepin.tasks import python_task
+
+@python_task
+def cube(x):
+    return x ** 3
+
+with Workflow(run_dir=RUN_DIR + "/local", progress="off"):
+    first = cube(2, executor="local").result(60)
+masked = "globus_compute_sdk" in sys.modules
+with Workflow(CONFIG, include=["remote"], run_dir=RUN_DIR + "/remote", progress="off"):
+    second = cube(3, executor="remote").result(60)
+print(json.dumps([first, second, masked]))
+"""
+
+
+def test_a_globus_workflow_after_a_local_one_in_a_fresh_process(compute, transfer_service, tmp_path):
+    """The first workflow of a process imports Parsl without the Compute SDK, which it does not
+    need; a Globus Compute workflow later in the same process still runs (its SDK is restored in
+    Parsl's module). A fresh interpreter, since this one imported Parsl long ago."""
+    code = (LOCAL_THEN_REMOTE.replace("TESTS", repr(os.path.dirname(__file__)))
+            .replace("URL", repr(transfer_service.url)).replace("RUN_DIR", repr(str(tmp_path)))
+            .replace("CONFIG", repr(_config(tmp_path))))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [8, 27, False]
 
 
 def test_bad_endpoint_options_are_refused_at_call_time(compute, tmp_path):

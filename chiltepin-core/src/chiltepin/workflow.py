@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._runtime import parsl_kernel_loaded, state
-from ._startup.standby import Startup
+from ._startup.standby import Startup, parsl_extras
 from ._watch import Watcher, catch_signals
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
@@ -75,7 +75,8 @@ class Workflow:
             resources = resolve_all(self.document, manager, self.include)
             self._watcher = Watcher()  # before any helper starts: they inherit its run token
             startup = Startup(self.options["run_dir"])
-            startup.prepare(resources, manager.records("executor_backends"))
+            startup.prepare(resources, manager.records("executor_backends"), needed=parsl_extras(resources, manager,
+                                                                                          self.options))
             try:
                 executors = [startup.apply(build_executor(r, manager), r) for r in resources.values()]
                 for executor in executors:

@@ -7,7 +7,9 @@ and Parsl runs unchanged (slower, never broken). Written against Parsl 2026.10.2
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
+from collections.abc import Collection
 from types import ModuleType
 from typing import Any
 
@@ -18,16 +20,20 @@ POOL_MODULE = "parsl.executors.high_throughput.process_worker_pool"
 #: The program of Parsl's default pool launch command (a script on PATH).
 POOL_SCRIPT = "process_worker_pool.py"
 
-#: Optional SDKs that ``parsl.executors`` imports eagerly when installed and that the interchange
-#: and worker pool never use: ``globus_compute_sdk`` costs about 0.45 s in every such process
-#: (parsl/executors/__init__.py imports GlobusComputeExecutor, Parsl 2026.10.26).
-UNUSED_BY_HELPERS = ("globus_compute_sdk",)
+#: Optional packages that Parsl imports eagerly when they are installed (Parsl 2026.10.26), with
+#: what needs them: ``globus_compute_sdk`` (parsl/executors/__init__.py imports
+#: GlobusComputeExecutor; about 0.45 s) only Globus Compute executors, ``sqlalchemy``
+#: (parsl.monitoring.db_manager; about 0.1 s) only the monitoring database. Helper processes never
+#: use them; the workflow process imports them only when one of its workflows does.
+OPTIONAL_IMPORTS = ("globus_compute_sdk", "sqlalchemy")
+GLOBUS_COMPUTE = "globus_compute_sdk"
+MONITORING_DB = "sqlalchemy"
 
 
-def import_lean(module: str) -> ModuleType:
-    """Import ``module`` (a Parsl module) with the SDKs of ``UNUSED_BY_HELPERS`` masked; they are
+def import_lean(module: str, masked: tuple[str, ...] = OPTIONAL_IMPORTS) -> ModuleType:
+    """Import ``module`` (a Parsl module) with the packages ``masked`` made unimportable; they are
     importable again afterwards (tasks may use them)."""
-    masked = [name for name in UNUSED_BY_HELPERS if name not in sys.modules]
+    masked = tuple(name for name in masked if name not in sys.modules)
     for name in masked:
         sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
     try:
@@ -36,6 +42,50 @@ def import_lean(module: str) -> ModuleType:
         for name in masked:
             if sys.modules.get(name, False) is None:
                 del sys.modules[name]
+
+
+def import_parsl(needed: Collection[str]) -> None:
+    """Import Parsl in the workflow process without the optional packages of
+    :data:`OPTIONAL_IMPORTS` that are not ``needed``; the ones needed now but masked by an earlier
+    workflow of this process are restored in Parsl's modules."""
+    if "parsl" not in sys.modules:
+        import_lean("parsl", tuple(name for name in OPTIONAL_IMPORTS if name not in needed))
+    if GLOBUS_COMPUTE in needed:
+        _restore_globus_compute()
+    if MONITORING_DB in needed:
+        _restore_monitoring_db()
+
+
+def _restore_globus_compute() -> None:
+    # parsl/executors/globus_compute.py: ``from globus_compute_sdk import Executor`` in a
+    # try/except that sets ``_globus_compute_enabled``; its functions read both as globals.
+    module = sys.modules.get("parsl.executors.globus_compute")
+    if module is None or getattr(module, "_globus_compute_enabled", True):
+        return
+    if importlib.util.find_spec(GLOBUS_COMPUTE) is None:
+        return
+    from globus_compute_sdk import Executor
+
+    module.Executor = Executor  # type: ignore[attr-defined]
+    module._globus_compute_enabled = True  # type: ignore[attr-defined]
+
+
+def _restore_monitoring_db() -> None:
+    # parsl/monitoring/monitoring.py: ``from parsl.monitoring.db_manager import dbm_starter`` in a
+    # try/except that keeps the error (OptionalModuleMissing without sqlalchemy) in
+    # ``_db_manager_excepts``, which MonitoringHub raises.
+    module = sys.modules.get("parsl.monitoring.monitoring")
+    if module is None or getattr(module, "_db_manager_excepts", None) is None:
+        return
+    if importlib.util.find_spec(MONITORING_DB) is None:
+        return
+    try:
+        from parsl.monitoring.db_manager import dbm_starter
+    except Exception:  # broken for another reason: MonitoringHub raises the error it kept
+        return
+
+    module.dbm_starter = dbm_starter  # type: ignore[attr-defined]
+    module._db_manager_excepts = None  # type: ignore[attr-defined]
 
 
 def use_start_context(context: Any) -> bool:

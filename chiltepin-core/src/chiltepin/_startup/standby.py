@@ -14,16 +14,33 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from ..plugins.records import ExecutorBackend, ResolvedResource
 from . import handoff, pool
-from .parsl_glue import INTERCHANGE_MODULE, POOL_MODULE, POOL_SCRIPT
+from .parsl_glue import (
+    GLOBUS_COMPUTE,
+    INTERCHANGE_MODULE,
+    MONITORING_DB,
+    OPTIONAL_IMPORTS,
+    POOL_MODULE,
+    POOL_SCRIPT,
+    import_parsl,
+)
 
 #: Layers that can be turned off with ``CHILTEPIN_STARTUP_OFF``.
 LAYERS = ("interchange-standby", "pool-standby", "forkserver")
 LAYERS_OFF = "CHILTEPIN_STARTUP_OFF"
+
+
+def parsl_extras(resources: Mapping[str, ResolvedResource], manager: Any, options: Mapping[str, Any]) -> set[str]:
+    """The optional packages Parsl's modules must import for a workflow: Globus Compute's SDK when
+    a backend comes from a plugin (core's own never use it), sqlalchemy with ``monitoring``."""
+    extras = {MONITORING_DB} if options.get("monitoring") else set()
+    if any(not manager.owner("executor_backends", r.backend).builtin for r in resources.values()):
+        extras.add(GLOBUS_COMPUTE)
+    return extras
 
 
 class Standby:
@@ -78,10 +95,12 @@ class Startup:
 
     # -- before Parsl ----------------------------------------------------------------------
 
-    def prepare(self, resources: Mapping[str, ResolvedResource], backends: Mapping[str, ExecutorBackend]) -> None:
-        """Start an interchange standby for each resource whose backend runs blocks, and note the
+    def prepare(self, resources: Mapping[str, ResolvedResource], backends: Mapping[str, ExecutorBackend], *,
+                needed: Collection[str] = OPTIONAL_IMPORTS) -> None:
+        """Start an interchange standby for each resource whose backend runs blocks, note the
         first pool of local ``htex`` resources whose blocks need no environment lines (a standby
-        pool cannot replay them) and start with the workflow."""
+        pool cannot replay them) and start with the workflow, then import Parsl while the
+        standbys start, without the optional packages of ``OPTIONAL_IMPORTS`` not ``needed``."""
         if "interchange-standby" in self.layers:
             for name, resource in resources.items():
                 if backends[resource.backend].needs_provider:
@@ -91,6 +110,7 @@ class Startup:
                 name for name, r in resources.items()
                 if r.backend == "htex" and r.provider == "localhost" and not r.get("environment")
                 and r.get("init_blocks", 0) > 0}
+        import_parsl(needed)
 
     def _socket(self, kind: str) -> str:
         if self._directory is None:
