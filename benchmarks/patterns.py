@@ -114,7 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     config = {LABEL: {"provider": "localhost", "max_workers_per_node": 2, "init_blocks": 1},
               "threads": {"executor": "threads", "max_threads": 2}}
-    with Workflow(config, run_dir=tempfile.mkdtemp(prefix="chiltepin-bench-")):
+    with Workflow(config, progress="off", run_dir=tempfile.mkdtemp(prefix="chiltepin-bench-")):
         if args.items:
             throughput(args.items, args.repeats)
         chains(args.nodes, args.repeats, "threads", "a 2-thread pool (small task latency: overhead shows)")

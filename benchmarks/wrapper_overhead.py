@@ -62,7 +62,7 @@ def main() -> None:
         "threads": {"executor": "threads", "max_threads": 2},
         "htex": {"provider": "localhost", "max_workers_per_node": 2, "init_blocks": 1},
     }
-    with Workflow(config, run_dir=tempfile.mkdtemp(prefix="chiltepin-bench-")):
+    with Workflow(config, progress="off", run_dir=tempfile.mkdtemp(prefix="chiltepin-bench-")):
         print(f"{args.tasks} no-op tasks, median of {args.repeats} rotating repeats; "
               f"load average {open('/proc/loadavg').read().split()[0]}")
         print(f"{'executor':28} {'raw parsl':>12} {'chiltepin':>12} {'ratio':>7} {'retries+timeout':>16} {'ratio':>7}")
