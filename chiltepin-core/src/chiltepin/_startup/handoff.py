@@ -40,10 +40,8 @@ def serve(kind: str, path: str, parent: int, module: str | None = None) -> int:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(1)
-    context = None
-    if kind == "pool":
-        context = start_forkserver()
     import_lean(module)
+    context = start_forkserver() if kind == "pool" else None
     listener.settimeout(0.5)
     while True:
         try:

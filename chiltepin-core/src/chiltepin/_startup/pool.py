@@ -1,9 +1,10 @@
-"""Start a worker pool with its helper processes forked from a preloaded forkserver.
+"""Start a worker pool with its helper processes forked from a forkserver that has the pool loaded.
 
 Parsl's pool starts its task-tracking manager and every worker through the ``spawn`` start
-method, so each of them imports Parsl afresh (about 0.45 s each, one after the other). Here a
-forkserver that imports the pool module (:mod:`.preload`, :mod:`.running`) starts first, in parallel with the
-pool's own imports, and the pool is told to use it: helpers then start in milliseconds.
+method, so each of them imports Parsl afresh (about 0.45 s each, one after the other). Here the
+pool module is imported first, then a forkserver is forked from this process
+(:func:`.running.start_forkserver`), and the pool is told to use it: helpers then start in
+milliseconds, and nothing imports Parsl twice.
 
 Run as ``python -m chiltepin._startup.pool [--standby SOCKET] [--module MODULE] ARGS...``: runs
 ``MODULE`` (default: Parsl's pool; a plugin's wrapper around it, such as chiltepin-mpi's, also
@@ -26,9 +27,8 @@ MODULE = "--module"
 
 def run(module: str = POOL_MODULE) -> int:
     """Run ``module`` as ``__main__`` with the pool's helpers forked; its exit status."""
-    context = start_forkserver()
     import_lean(POOL_MODULE)
-    use_start_context(context)
+    use_start_context(start_forkserver())
     return run_as_main(module)
 
 
