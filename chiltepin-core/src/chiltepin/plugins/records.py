@@ -24,18 +24,19 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 @dataclass(frozen=True)
 class ResolvedResource:
-    """One resource after site presets, validation and defaults: what builders receive.
+    """One resource after site presets, validation and defaults: what builders receive."""
 
-    ``options`` holds every claimed key with its checked value or default. ``backend``,
-    ``provider`` and ``launcher`` are record names (provider and launcher are None for backends
-    that need no local provider, such as globus-compute).
-    """
-
+    #: The resource's name (the executor's label).
     name: str
+    #: The executor backend's name.
     backend: str
+    #: The resource provider's name; None for backends that need none (globus-compute).
     provider: str | None
+    #: The block launcher's name; None when the resource has none.
     launcher: str | None
+    #: Every key the resource's records declare, with its checked value or its default.
     options: Mapping[str, Any]
+    #: The site whose preset the resource extends, if any.
     site: str | None = None
     #: Its provider's :attr:`ResourceProvider.runs_locally`: blocks run on the submitting machine.
     runs_locally: bool = False
