@@ -74,7 +74,7 @@ class ResourceProvider:
     #: resource name).
     check: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
     #: ``drain_period(resource)``: seconds after a block's workers start when they stop taking
-    #: new tasks (for blocks that end at a walltime), or None for never.
+    #: new tasks (Parsl's ``drain_period``, for blocks that end at a walltime), or None for never.
     drain_period: Callable[[ResolvedResource], int | None] | None = None
     #: True: its blocks are processes on the submitting machine (like core's ``localhost``).
     #: Core then starts their worker pools with the workflow's own interpreter and fast start-up
