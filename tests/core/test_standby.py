@@ -176,9 +176,13 @@ def test_a_pool_started_without_standby_exits_with_its_status(crasher):
 
 
 def _resource(provider, backend="htex", **options):
+    """A resolved resource on ``provider``, running locally as that installed provider says."""
+    from chiltepin.plugins import get_plugin_manager
     from chiltepin.plugins.records import ResolvedResource
 
-    return ResolvedResource(name="r", backend=backend, provider=provider, launcher=None, options=options)
+    local = provider is not None and get_plugin_manager().lookup("resource_providers", provider).runs_locally
+    return ResolvedResource(name="r", backend=backend, provider=provider, launcher=None, options=options,
+                            runs_locally=local)
 
 
 @pytest.fixture

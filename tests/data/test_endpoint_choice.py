@@ -27,7 +27,7 @@ def resolver_plugin(name, resolves_names=True):
         @hookimpl
         def chiltepin_transfer_providers(self):
             return [TransferProvider(name=name, build=Recorder, resolves_names=resolves_names,
-                                     endpoint_settings=(Setting("region", Str(), "us", "Where the data lives."),),
+                                     settings=(Setting("region", Str(), "us", "Where the data lives."),),
                                      description="test double")]
     return Plugin()
 

@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 from chiltepin.plugins import Bool, Int, Setting, Str, StrList
-from chiltepin.testing import ExecutorBackendContract, LauncherContract, ResourceProviderContract
+from chiltepin.testing import ExecutorBackendContract, LauncherContract, MPILauncherContract, ResourceProviderContract
 from chiltepin.testing.contracts import settings_problems
 
 
@@ -63,9 +63,7 @@ class TestSrunBlockLauncher(LauncherContract):
 
 @needs("chiltepin-mpi")
 @pytest.mark.parametrize("launcher", ["srun", "mpiexec", "mpiexec-openmpi", "aprun"])
-class TestMpiLaunchers(LauncherContract):
-    role = "mpi"
-
+class TestMpiLaunchers(MPILauncherContract):
     @pytest.fixture
     def record(self, manager, launcher):
         return manager.lookup("mpi_launchers", launcher)

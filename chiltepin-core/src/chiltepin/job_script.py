@@ -34,9 +34,9 @@ def _intercept(cmd: str, timeout: float | None = None) -> tuple[int, str, str]:
 
 def job_script(resource: ResolvedResource, manager: PluginManager, run_dir: str) -> str:
     """The job script of the first block of ``resource`` in a run under ``run_dir``."""
-    if resource.provider in (None, "localhost"):
+    if resource.provider is None or resource.runs_locally:
         where = ("has no provider (its blocks run elsewhere)" if resource.provider is None
-                 else "is on provider 'localhost', which starts its blocks as processes on this machine")
+                 else f"is on provider '{resource.provider}', which starts its blocks as processes on this machine")
         raise ConfigError(f"{resource.name}: the resource {where}, so it submits no job script; job scripts "
                           f"come from batch providers such as slurm and pbspro")
     executor = build_executor(resource, manager)

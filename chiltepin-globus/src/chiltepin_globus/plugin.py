@@ -40,7 +40,7 @@ COMPUTE_BACKEND = ExecutorBackend(
                 "configuration template (written by `chiltepin endpoint configure`).")
 
 TRANSFER_PROVIDER = TransferProvider(
-    name="globus", build=_build_transferer, endpoint_settings=TRANSFER_ENDPOINT_SETTINGS, resolves_names=True,
+    name="globus", build=_build_transferer, settings=TRANSFER_ENDPOINT_SETTINGS, resolves_names=True,
     description="Globus Transfer between collections named by display name or UUID (log in with "
                 "`chiltepin login`).")
 

@@ -32,7 +32,8 @@ MPI_HTEX_SETTINGS = tuple(s for s in HTEX_SETTINGS
 MPI_SETTINGS: tuple[Setting, ...] = (
     Setting("max_mpi_apps", Int(minimum=1), 1,
             "MPI tasks run at once per block (Parsl's max_workers_per_block). Each task takes at least "
-            "one node, so at most nodes_per_block; on localhost, the tasks share this machine."),
+            "one node, so at most nodes_per_block; on a provider that runs locally (localhost), the tasks share "
+            "this machine."),
     Setting("mpi_launcher", Str(), None,
             "MPI launcher whose command tasks get as $PARSL_MPI_PREFIX: srun, mpiexec (the worker's mpiexec, "
             "its flavour detected from 'mpiexec --version'), a flavour named outright (mpiexec-openmpi, "
@@ -79,12 +80,12 @@ def build(resource: ResolvedResource, provider: ExecutionProvider | None) -> Chi
     from .executor import ChiltepinMPIExecutor
 
     launcher = mpi_launcher(resource.options)
-    apps = resource.get("max_mpi_apps", 1)
+    apps = resource.get("max_mpi_apps")
     kwargs = {**htex_kwargs(resource), "launch_cmd": pool_command()}
     return ChiltepinMPIExecutor(
         provider=provider, max_workers_per_block=apps, mpi_launcher=PARSL_NAMES.get(launcher, "mpiexec"),
         launcher=launcher, mpi_command=resource.get("mpi_command"),
-        local_slots=apps if resource.provider == "localhost" else None, **kwargs)
+        local_slots=apps if resource.runs_locally else None, **kwargs)
 
 
 MPI_BACKEND = ExecutorBackend(

@@ -14,7 +14,7 @@ from parsl.serialize.errors import SerializationError
 
 from .geometry import TaskGeometry
 
-#: Host name a localhost block lists for each of its MPI task slots.
+#: Host name a block on the submitting machine lists for each of its MPI task slots.
 LOCAL_HOST = "localhost"
 
 
@@ -24,7 +24,7 @@ class ChiltepinMPIExecutor(MPIExecutor):
     ``launcher`` names the chiltepin MPI launcher and ``mpi_command`` optionally replaces its
     program. Every task's resource specification is checked and completed as a
     :class:`TaskGeometry` at submission, so a bad one fails its task at once instead of hanging
-    the block. With ``local_slots`` set (provider localhost), the block gets a node file listing
+    the block. With ``local_slots`` set (a provider that runs locally), the block gets a node file listing
     this machine once per slot and finds it through ``PBS_NODEFILE``, since Parsl's MPI mode
     otherwise knows nodes only inside a Slurm or PBS job.
     """

@@ -130,8 +130,8 @@ class TaskGeometry(Mapping[str, Any]):
         nodes = block_nodes(resource)
         if nodes is not None and self.num_nodes > nodes:  # type: ignore[operator]
             raise ValueError(f"num_nodes ({self.num_nodes}) is more than the {nodes} node(s) in a block of "
-                             f"resource '{resource.name}'" + (" (a localhost block is this one machine)"
-                                                              if resource.provider == "localhost" else ""))
+                             f"resource '{resource.name}'" + (f" (a {resource.provider} block is this one machine)"
+                                                              if resource.runs_locally else ""))
         cores = resource.get("cores_per_node")
         cores_used = self.ranks_per_node * (self.threads_per_rank or 1)  # type: ignore[operator]
         if isinstance(cores, int) and cores_used > cores:
@@ -141,11 +141,12 @@ class TaskGeometry(Mapping[str, Any]):
 
 
 def block_nodes(resource: ResolvedResource) -> int | None:
-    """Nodes in one block of ``resource``: its ``nodes_per_block``, 1 on localhost, else unknown."""
+    """Nodes in one block of ``resource``: its ``nodes_per_block``, 1 on a provider that runs
+    locally, else unknown."""
     nodes = resource.get("nodes_per_block")
     if isinstance(nodes, int):
         return nodes
-    return 1 if resource.provider == "localhost" else None
+    return 1 if resource.runs_locally else None
 
 
 def translate(spec: Mapping[str, Any], resource: ResolvedResource | None) -> dict[str, Any]:

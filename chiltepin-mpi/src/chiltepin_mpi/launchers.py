@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chiltepin.plugins import LauncherSpec
+from chiltepin.plugins import MPILauncher
 
 from .flavours import detect
 
@@ -72,7 +72,7 @@ def with_command(prefix: str, command: str | None) -> str:
 
 def detected_prefix(spec: Mapping[str, Any], nodes: Sequence[str]) -> str:
     """The prefix of the flavour of the ``mpiexec`` on this process's PATH (see :mod:`.flavours`)."""
-    return OWN_LAUNCHERS[detect("mpiexec", None)].prefix(spec, nodes)  # type: ignore[misc]
+    return OWN_LAUNCHERS[detect("mpiexec", None)].prefix(spec, nodes)
 
 
 #: The MPI launcher that detects the flavour of ``mpiexec`` on the worker.
@@ -82,20 +82,18 @@ DETECT = "mpiexec"
 PARSL_NAMES = {"srun": "srun", "aprun": "aprun"}
 
 MPI_LAUNCHERS = (
-    LauncherSpec("srun", role="mpi", prefix=srun_prefix,
-                 description="Slurm's srun (the default on provider slurm); Open MPI programs need "
-                             "SLURM_MPI_TYPE=pmix or launcher_options '--mpi=pmix'."),
-    LauncherSpec(DETECT, role="mpi", prefix=detected_prefix,
-                 description="The worker's mpiexec, whichever MPI it belongs to: the flavour is detected from "
-                             "'mpiexec --version' on the worker (the default off Slurm)."),
-    LauncherSpec("mpiexec-mpich", role="mpi", prefix=hydra_prefix, description="mpiexec of MPICH (Hydra)."),
-    LauncherSpec("mpiexec-intel", role="mpi", prefix=hydra_prefix,
-                 description="mpiexec of Intel MPI (Hydra's syntax)."),
-    LauncherSpec("mpiexec-mvapich", role="mpi", prefix=hydra_prefix,
-                 description="mpiexec of MVAPICH (Hydra's syntax)."),
-    LauncherSpec("mpiexec-openmpi", role="mpi", prefix=openmpi_prefix,
-                 description="mpiexec of Open MPI, which does not understand Hydra's -ppn/-hosts."),
-    LauncherSpec("aprun", role="mpi", prefix=aprun_prefix, description="Cray ALPS aprun."),
+    MPILauncher("srun", srun_prefix,
+                description="Slurm's srun (the default on provider slurm); Open MPI programs need "
+                            "SLURM_MPI_TYPE=pmix or launcher_options '--mpi=pmix'."),
+    MPILauncher(DETECT, detected_prefix,
+                description="The worker's mpiexec, whichever MPI it belongs to: the flavour is detected from "
+                            "'mpiexec --version' on the worker (the default off Slurm)."),
+    MPILauncher("mpiexec-mpich", hydra_prefix, description="mpiexec of MPICH (Hydra)."),
+    MPILauncher("mpiexec-intel", hydra_prefix, description="mpiexec of Intel MPI (Hydra's syntax)."),
+    MPILauncher("mpiexec-mvapich", hydra_prefix, description="mpiexec of MVAPICH (Hydra's syntax)."),
+    MPILauncher("mpiexec-openmpi", openmpi_prefix,
+                description="mpiexec of Open MPI, which does not understand Hydra's -ppn/-hosts."),
+    MPILauncher("aprun", aprun_prefix, description="Cray ALPS aprun."),
 )
 
 OWN_LAUNCHERS = {record.name: record for record in MPI_LAUNCHERS}

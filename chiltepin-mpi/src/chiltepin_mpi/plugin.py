@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chiltepin.plugins import ExecutorBackend, LauncherSpec, ResolvedResource, hookimpl
+from chiltepin.plugins import ExecutorBackend, MPILauncher, ResolvedResource, hookimpl
 
 from .backend import MPI_BACKEND
 from .geometry import translate
@@ -18,7 +18,7 @@ def chiltepin_executor_backends() -> list[ExecutorBackend]:
 
 
 @hookimpl
-def chiltepin_launchers() -> list[LauncherSpec]:
+def chiltepin_mpi_launchers() -> list[MPILauncher]:
     return list(MPI_LAUNCHERS)
 
 

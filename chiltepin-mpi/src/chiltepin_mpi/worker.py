@@ -36,8 +36,6 @@ def task_environment(launcher: str, spec: Mapping[str, Any], nodes: list[str],
     then loads the installed plugins in the worker once.
     """
     record = OWN_LAUNCHERS.get(launcher) or get_plugin_manager().lookup("mpi_launchers", launcher)
-    if record.prefix is None:
-        raise ValueError(f"MPI launcher '{launcher}' (role 'mpi') declares no prefix function")
     env = {"PARSL_MPI_PREFIX": with_command(record.prefix(spec, nodes), command)}
     if spec.get("threads_per_rank"):
         env["OMP_NUM_THREADS"] = str(spec["threads_per_rank"])

@@ -50,8 +50,8 @@ def scheduler_options_setting(directive: str, example: str) -> Setting:
 
 def provider_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     """Keyword arguments both Parsl cluster providers take, from the shared settings."""
-    return {**block_kwargs(resource), "nodes_per_block": resource.get("nodes_per_block", 1),
-            "account": resource.get("account"), "cmd_timeout": resource.get("cmd_timeout", 30)}
+    return {**block_kwargs(resource), "nodes_per_block": resource.get("nodes_per_block"),
+            "account": resource.get("account"), "cmd_timeout": resource.get("cmd_timeout")}
 
 
 def workers_fit(options: Mapping[str, Any]) -> Iterator[str]:
@@ -80,7 +80,7 @@ def accelerators_match_gpus(options: Mapping[str, Any]) -> Iterator[str]:
 
 def drain_margin(options: Mapping[str, Any]) -> int:
     """The seconds before the walltime at which a block drains (its ``drain_margin`` or the default)."""
-    total = walltime.seconds(options.get("walltime") or "00:10:00")
+    total = walltime.seconds(options["walltime"])
     margin = options.get("drain_margin")
     if margin is None:
         margin = min(max(total // 10, 60), 15 * 60, total // 2)
@@ -92,12 +92,12 @@ def drain_period(resource: ResolvedResource) -> int | None:
     margin = drain_margin(resource.options)
     if margin == 0:
         return None
-    return walltime.seconds(resource.get("walltime") or "00:10:00") - margin
+    return walltime.seconds(resource.get("walltime")) - margin
 
 
 def margin_fits(options: Mapping[str, Any]) -> Iterator[str]:
     """A problem if ``drain_margin`` is not shorter than the walltime."""
-    margin, text = options.get("drain_margin"), options.get("walltime") or "00:10:00"
+    margin, text = options.get("drain_margin"), options["walltime"]
     if not isinstance(margin, int) or walltime.problem(text) is not None:
         return
     total = walltime.seconds(text)

@@ -69,9 +69,9 @@ def build(resource: ResolvedResource, launcher: Launcher | None) -> PBSProBlockP
 
     extra = {"launcher": launcher} if launcher is not None else {}
     return PBSProBlockProvider(
-        status_interval=resource.get("status_polling_interval", 60.0), chunk=select_chunk(resource),
+        status_interval=resource.get("status_polling_interval"), chunk=select_chunk(resource),
         worker_cores=None if resource.mpi else resource.get("cores_per_node"), queue=resource.get("queue"),
-        walltime=walltime.hms(resource.get("walltime", "00:10:00")),
+        walltime=walltime.hms(resource.get("walltime")),
         scheduler_options="\n".join(resource.get("scheduler_options") or ()),
         **provider_kwargs(resource), **extra)
 

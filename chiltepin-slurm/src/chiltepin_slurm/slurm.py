@@ -49,13 +49,13 @@ def build(resource: ResolvedResource, launcher: Launcher | None) -> SlurmBlockPr
     cores = resource.get("cores_per_node")
     extra = {"launcher": launcher} if launcher is not None else {}
     return SlurmBlockProvider(
-        status_interval=resource.get("status_polling_interval", 60.0),
+        status_interval=resource.get("status_polling_interval"),
         rank_slots=cores if resource.mpi else None,
         cores_per_node=None if resource.mpi else cores,
         partition=resource.get("partition"), qos=resource.get("qos") or resource.get("queue"),
         constraint=resource.get("constraint"), mem_per_node=resource.get("mem_per_node"),
-        gpus_per_node=resource.get("gpus_per_node"), exclusive=resource.get("exclusive", True),
-        walltime=walltime.hms(resource.get("walltime", "00:10:00"), whole_minutes=True),
+        gpus_per_node=resource.get("gpus_per_node"), exclusive=resource.get("exclusive"),
+        walltime=walltime.hms(resource.get("walltime"), whole_minutes=True),
         scheduler_options="\n".join(resource.get("scheduler_options") or ()),
         **provider_kwargs(resource), **extra)
 

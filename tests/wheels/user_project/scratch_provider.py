@@ -14,6 +14,7 @@ def _build(resource, launcher):
 
 SCRATCH = ResourceProvider(
     name="scratch-local", build=_build, description="Blocks on this machine, started in a scratch directory.",
+    runs_locally=True,
     settings=BLOCK_SETTINGS + (Setting("scratch_dir", Str(), "/tmp", "Directory the workers start in."),))
 
 

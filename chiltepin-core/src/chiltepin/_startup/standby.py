@@ -98,9 +98,10 @@ class Startup:
     def prepare(self, resources: Mapping[str, ResolvedResource], backends: Mapping[str, ExecutorBackend], *,
                 needed: Collection[str] = OPTIONAL_IMPORTS) -> None:
         """Start an interchange standby for each resource whose backend runs blocks, note the
-        first pool of local ``htex`` resources whose blocks need no environment lines (a standby
-        pool cannot replay them) and start with the workflow, then import Parsl while the
-        standbys start, without the optional packages of ``OPTIONAL_IMPORTS`` not ``needed``."""
+        first pool of ``htex`` resources whose provider runs locally, whose blocks need no
+        environment lines (a standby pool cannot replay them) and start with the workflow, then
+        import Parsl while the standbys start, without the optional packages of
+        ``OPTIONAL_IMPORTS`` not ``needed``."""
         if "interchange-standby" in self.layers:
             for name, resource in resources.items():
                 if backends[resource.backend].needs_provider:
@@ -108,8 +109,7 @@ class Startup:
         if "pool-standby" in self.layers:
             self._pool_requests = {
                 name for name, r in resources.items()
-                if r.backend == "htex" and r.provider == "localhost" and not r.get("environment")
-                and r.get("init_blocks", 0) > 0}
+                if r.backend == "htex" and r.runs_locally and not r.get("environment") and r.get("init_blocks")}
         import_parsl(needed)
 
     def _socket(self, kind: str) -> str:
@@ -124,8 +124,9 @@ class Startup:
         """Point a Parsl HTEX (or derived) executor at this start-up, in place; returns it.
 
         Its interchange is fed to a standby when there is one, and otherwise runs with this
-        interpreter. On ``localhost``, a pool command that runs Parsl's pool (its script, or a
-        module run with ``python -m``) starts through :mod:`.pool` with this interpreter, so a
+        interpreter. On a provider that runs locally (``localhost``, or a plugin's with
+        ``runs_locally``), a pool command that runs Parsl's pool (its script, or a module run
+        with ``python -m``) starts through :mod:`.pool` with this interpreter, so a
         workflow also runs from a virtual environment that is not activated. Commands a backend
         chose otherwise are left as they are.
         """
@@ -138,7 +139,7 @@ class Startup:
             executor.interchange_launch_cmd = (
                 [sys.executable, "-m", handoff.__name__, "feed", standby.socket] if standby
                 else [sys.executable, "-m", INTERCHANGE_MODULE])
-        if resource.provider == "localhost":
+        if resource.runs_locally:
             command = self._pool_command(executor.launch_cmd, resource.name)
             if command is not None:
                 executor.launch_cmd = command

@@ -13,7 +13,7 @@ from ..config.resolve import resolve_each
 from ..data.endpoints import check_declarations
 from ..errors import ConfigError
 from ..plugins.manager import PluginManager, get_plugin_manager
-from ..plugins.records import ResolvedResource, Site, Subcommand
+from ..plugins.records import RECORD_KINDS, ResolvedResource, Site, Subcommand
 from .reference import config_schema, describe, sections
 
 
@@ -163,9 +163,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                                 "editor completion")
     schema.set_defaults(run=_schema)
     keys = actions.add_parser("keys", help="list configuration keys with their types, defaults and help")
-    keys.add_argument("name", nargs="?", help="only this provider/backend/launcher/transfer provider, a kind "
-                      "(core, workflow, provider, executor, launcher, mpi-launcher, transfer), a site (its "
-                      "presets and what they set), or 'sites' (every site)")
+    kinds = ", ".join(["core", "workflow"] + [kind.keys for kind in RECORD_KINDS if kind.keys])
+    keys.add_argument("name", nargs="?", help=f"only this provider/backend/launcher/transfer provider, a kind "
+                      f"({kinds}), a site (its presets and what they set), or 'sites' (every site)")
     keys.set_defaults(run=_keys)
 
 

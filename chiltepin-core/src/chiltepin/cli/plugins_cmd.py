@@ -7,25 +7,22 @@ import json
 from typing import Any
 
 from ..errors import PluginError
-from ..plugins.manager import KIND_LABELS, PluginManager, get_plugin_manager
-from ..plugins.records import Subcommand
-
-#: Record kinds in display order, with their plural labels.
-KINDS = {kind: f"{label}s" for kind, label in KIND_LABELS.items()}
+from ..plugins.manager import PluginManager, get_plugin_manager
+from ..plugins.records import RECORD_KINDS, Subcommand
 
 
 def report(manager: PluginManager) -> dict[str, Any]:
     """Everything ``chiltepin plugins`` shows, as plain data (the ``--json`` output)."""
     provides: dict[str, dict[str, list[str]]] = {name: {} for name in manager.plugins}
     conflicts: list[str] = []
-    for kind in KINDS:
+    for kind in RECORD_KINDS:
         try:
-            records = manager.records(kind)
+            records = manager.records(kind.name)
         except PluginError as exc:
             conflicts.append(str(exc))
             continue
         for name in records:
-            provides[manager.owner(kind, name).name].setdefault(kind, []).append(name)
+            provides[manager.owner(kind.name, name).name].setdefault(kind.name, []).append(name)
     return {
         "plugins": [{"name": info.name, "distribution": info.distribution, "version": info.version,
                      "module": info.module, "builtin": info.builtin, "hooks": list(info.hooks),
@@ -44,9 +41,9 @@ def _text(data: dict[str, Any]) -> str:
         dist = f"{plugin['distribution']} {plugin['version'] or ''}".strip() if plugin["distribution"] else "-"
         lines.append(f"{plugin['name']}: {dist}{' (built in)' if plugin['builtin'] else ''}")
         lines.append(f"  hooks: {', '.join(plugin['hooks']) or 'none'}")
-        for kind, label in KINDS.items():
-            if plugin["provides"].get(kind):
-                lines.append(f"  {label}: {', '.join(plugin['provides'][kind])}")
+        for kind in RECORD_KINDS:
+            if plugin["provides"].get(kind.name):
+                lines.append(f"  {kind.plural}: {', '.join(plugin['provides'][kind.name])}")
     if data["skipped"]:
         lines.append(f"skipped (disabled): {', '.join(data['skipped'])}")
     for failure in data["failures"]:

@@ -13,6 +13,7 @@ from typing import Any
 from ..config.options import WORKFLOW_SETTINGS
 from ..config.resolve import CORE_SETTINGS, PROVIDER, PROVIDER_SETTINGS
 from ..plugins.manager import PluginManager
+from ..plugins.records import RECORD_KINDS
 from ..settings import Setting
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -22,36 +23,33 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 class Section:
     """One group of keys: who declares them, and where in the configuration they go."""
 
-    kind: str          # "core", "workflow", "provider", "executor", "launcher", "mpi-launcher", "transfer", "block"
+    #: "core", "workflow", or the ``keys`` word of a record kind ("provider", "executor", ...).
+    kind: str
     name: str
     description: str
     settings: Sequence[Setting]
     distribution: str | None = None
+    #: What the section is, after its name in the title (records only).
+    heading: str = ""
 
     @property
     def title(self) -> str:
         labels = {"core": "Core resource keys", "workflow": "Workflow options (workflow:)"}
-        if self.kind in labels:
-            return labels[self.kind]
-        label = {"provider": "resource provider", "executor": "executor backend", "launcher": "launcher",
-                 "mpi-launcher": "MPI launcher", "transfer": "transfer provider (endpoint settings)",
-                 "block": "top-level block"}[self.kind]
-        return f"{self.name}: {label}"
-
-
-_KINDS = (("resource_providers", "provider"), ("executor_backends", "executor"), ("launchers", "launcher"),
-          ("mpi_launchers", "mpi-launcher"), ("transfer_providers", "transfer"), ("config_blocks", "block"))
+        return labels.get(self.kind) or f"{self.name}: {self.heading}"
 
 
 def sections(manager: PluginManager) -> Iterator[Section]:
-    """Core keys, workflow options, then every installed record that declares keys, by kind and name."""
+    """Core keys, workflow options, then every installed record of a kind that is configured
+    (see :data:`~chiltepin.plugins.records.RECORD_KINDS`), by kind and name."""
     yield Section("core", "core", "Keys every resource may have.", CORE_SETTINGS + PROVIDER_SETTINGS, "chiltepin-core")
     yield Section("workflow", "workflow", "Workflow-level options; keyword arguments of Workflow() override them.",
                   WORKFLOW_SETTINGS, "chiltepin-core")
-    for kind, label in _KINDS:
-        for name, record in manager.records(kind).items():
-            settings = record.endpoint_settings if kind == "transfer_providers" else record.settings
-            yield Section(label, name, record.description, tuple(settings), manager.owner(kind, name).distribution)
+    for kind in RECORD_KINDS:
+        if kind.keys is None:
+            continue
+        for name, record in manager.records(kind.name).items():
+            yield Section(kind.keys, name, record.description, tuple(getattr(record, "settings", ())),
+                          manager.owner(kind.name, name).distribution, kind.heading or kind.label)
 
 
 def describe(setting: Setting) -> str:
@@ -108,10 +106,7 @@ def config_schema(manager: PluginManager) -> dict[str, Any]:
         for setting in section.settings:
             properties[setting.name] = _union_property(properties.get(setting.name), setting, owner)
     presets = [f"{site.name}:{preset}" for site in manager.records("sites").values() for preset in site.presets]
-    choices = {"provider": list(manager.records("resource_providers")),
-               "executor": list(manager.records("executor_backends")),
-               "launcher": list(manager.records("launchers")),
-               "mpi_launcher": list(manager.records("mpi_launchers"))}
+    choices = {kind.resource_key: list(manager.records(kind.name)) for kind in RECORD_KINDS if kind.resource_key}
     for key, names in choices.items():
         if key in properties and names:
             properties[key] = {"anyOf": [{"enum": names}, {"type": "null"}],
@@ -123,8 +118,8 @@ def config_schema(manager: PluginManager) -> dict[str, Any]:
         resource["allOf"] = conditions
     endpoints = [{"type": "object", "additionalProperties": False,
                   "properties": {"provider": {"const": name, "description": record.description},
-                                 **{s.name: s.schema() for s in record.endpoint_settings}},
-                  "required": ["provider"] + [s.name for s in record.endpoint_settings if s.required]}
+                                 **{s.name: s.schema() for s in record.settings}},
+                  "required": ["provider"] + [s.name for s in record.settings if s.required]}
                  for name, record in manager.records("transfer_providers").items()]
     return {
         "$schema": SCHEMA_DIALECT,

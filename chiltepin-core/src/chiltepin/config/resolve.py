@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import ChiltepinError, ConfigError, PluginError, did_you_mean
 from ..failures import FAILURE_SETTINGS
 from ..plugins.manager import PluginManager
-from ..plugins.records import ExecutorBackend, ResolvedResource, ResourceProvider, Site
+from ..plugins.records import RECORD_KINDS, ExecutorBackend, ResolvedResource, ResourceProvider, Site
 from ..settings import Bool, Setting, Str, check_values
 from .document import ConfigDocument
 
@@ -125,7 +125,7 @@ def resolve_resource(name: str, block: Any, manager: PluginManager,
         raise ConfigError(problems)
     return ResolvedResource(name=name, backend=backend.name, provider=provider.name if provider else None,
                             launcher=launcher.name if launcher else None, options=MappingProxyType(options),
-                            site=site)
+                            site=site, runs_locally=provider.runs_locally if provider else False)
 
 
 def _apply_preset(name: str, block: dict[str, Any], manager: PluginManager,
@@ -190,11 +190,11 @@ def _unknown_hint(key: str, claims: Mapping[str, Setting], manager: PluginManage
     if hint:
         return hint
     owners = []
-    for kind, label in (("resource_providers", "provider"), ("executor_backends", "executor"),
-                        ("launchers", "launcher")):
-        for record in manager.records(kind).values():
-            if any(s.name == key for s in record.settings):
-                owners.append(f"{label} '{record.name}'")
+    for kind in RECORD_KINDS:
+        if kind.claims_resource_keys:
+            for record in manager.records(kind.name).values():
+                if any(s.name == key for s in record.settings):
+                    owners.append(f"{kind.keys} '{record.name}'")
     return f" (it is a setting of {', '.join(owners)})" if owners else ""
 
 
@@ -234,8 +234,7 @@ def build_executor(resource: ResolvedResource, manager: PluginManager) -> Any:
         launcher = provider = None
         if resource.launcher is not None:
             stage = ("launchers", resource.launcher)
-            spec = manager.lookup("launchers", resource.launcher)
-            launcher = spec.build(resource) if spec.build else None
+            launcher = manager.lookup("launchers", resource.launcher).build(resource)
         if resource.provider is not None:
             stage = ("resource_providers", resource.provider)
             provider = manager.lookup("resource_providers", resource.provider).build(resource, launcher)

@@ -78,7 +78,7 @@ def check_declaration(name: str, block: Any, provider: TransferProvider | None =
     elif block.get("provider", provider.name) != provider.name:
         raise ConfigError(f"{where}.provider: the endpoint is declared for provider '{block['provider']}' but "
                           f"provider='{provider.name}' was asked for; drop one of them")
-    claims = {s.name: s for s in provider.endpoint_settings}
+    claims = {s.name: s for s in provider.settings}
     owner = f"transfer provider '{provider.name}'"
     settings, problems = check_values(
         where, {k: v for k, v in block.items() if k != "provider"}, claims, owner=owner,
@@ -117,7 +117,7 @@ def resolve_endpoint(name: str, *, provider: str | None = None, declarations: Ma
             record = manager.lookup("transfer_providers", provider, context="provider=")
         except PluginError as exc:
             raise TransferError(str(exc)) from None
-        if declared is None and not record.resolves_names and any(s.required for s in record.endpoint_settings):
+        if declared is None and not record.resolves_names and any(s.required for s in record.settings):
             raise TransferError(f"endpoint '{name}': not declared under transfer_endpoints, and transfer provider "
                                 f"'{provider}' needs its settings ({_required(record)}); declare it"
                                 f"{did_you_mean(name, declarations)}")
@@ -140,4 +140,4 @@ def resolve_endpoint(name: str, *, provider: str | None = None, declarations: Ma
 
 
 def _required(record: TransferProvider) -> str:
-    return ", ".join(s.name for s in record.endpoint_settings if s.required)
+    return ", ".join(s.name for s in record.settings if s.required)

@@ -23,6 +23,7 @@ from .records import (
     ConfigBlock,
     ExecutorBackend,
     LauncherSpec,
+    MPILauncher,
     ResolvedResource,
     ResourceProvider,
     Site,
@@ -36,7 +37,7 @@ hookimpl = pluggy.HookimplMarker("chiltepin")
 __all__ = [
     "BLOCK_SETTINGS", "HTEX_SETTINGS", "AnyOf", "Bool", "ChiltepinError", "Choice", "ConfigBlock",
     "ConfigError", "ExecutorBackend",
-    "Float", "Int", "LauncherSpec", "Mapping_", "PluginError", "PluginWarning", "ResolvedResource",
+    "Float", "Int", "LauncherSpec", "MPILauncher", "Mapping_", "PluginError", "PluginWarning", "ResolvedResource",
     "ResourceProvider", "Setting", "SettingType", "Site", "Str", "StrList", "Subcommand", "TransferError",
     "TransferProvider", "Transferer", "block_kwargs", "did_you_mean", "get_plugin_manager", "hookimpl",
     "htex_kwargs", "worker_init",

@@ -44,9 +44,10 @@ def worker_init(resource: ResolvedResource) -> str:
 
 
 def block_kwargs(resource: ResolvedResource) -> dict[str, Any]:
-    """Keyword arguments every Parsl provider takes: blocks and worker_init."""
-    return {"init_blocks": resource.get("init_blocks", 0), "min_blocks": resource.get("min_blocks", 0),
-            "max_blocks": resource.get("max_blocks", 1), "worker_init": worker_init(resource)}
+    """Keyword arguments every Parsl provider takes: blocks and worker_init (for a provider
+    that declares ``BLOCK_SETTINGS``)."""
+    return {"init_blocks": resource.get("init_blocks"), "min_blocks": resource.get("min_blocks"),
+            "max_blocks": resource.get("max_blocks"), "worker_init": worker_init(resource)}
 
 
 def resolve_address(resource_name: str, value: str) -> str:
@@ -75,11 +76,11 @@ def htex_kwargs(resource: ResolvedResource) -> dict[str, Any]:
     """
     kwargs: dict[str, Any] = {
         "label": resource.name,
-        "address": resolve_address(resource.name, resource.get("address") or "127.0.0.1"),
-        "worker_debug": resource.get("worker_debug", False),
-        "encrypted": resource.get("encrypted", True),
-        "heartbeat_period": resource.get("heartbeat_period", 30),
-        "heartbeat_threshold": resource.get("heartbeat_threshold", 120),
+        "address": resolve_address(resource.name, resource.get("address")),
+        "worker_debug": resource.get("worker_debug"),
+        "encrypted": resource.get("encrypted"),
+        "heartbeat_period": resource.get("heartbeat_period"),
+        "heartbeat_threshold": resource.get("heartbeat_threshold"),
     }
     if resource.provider is not None:
         from .manager import get_plugin_manager

@@ -17,6 +17,7 @@ from .records import (
     ConfigBlock,
     ExecutorBackend,
     LauncherSpec,
+    MPILauncher,
     ResolvedResource,
     ResourceProvider,
     Site,
@@ -61,6 +62,24 @@ def chiltepin_launchers() -> Iterable[LauncherSpec]:
 
 
 @hookspec
+def chiltepin_mpi_launchers() -> Iterable[MPILauncher]:
+    """Return the MPI launchers this plugin offers (collect).
+
+    An MPI launcher says how an MPI task starts its ranks on the nodes it was given: its
+    ``prefix(spec, nodes)`` is the command the task sees as ``$PARSL_MPI_PREFIX``. Resources with
+    ``mpi: true`` select one with ``mpi_launcher: NAME``. chiltepin-mpi ships ``srun``,
+    ``mpiexec`` (flavour detected on the worker), ``mpiexec-openmpi``, ``mpiexec-mpich``,
+    ``mpiexec-intel``, ``mpiexec-mvapich`` and ``aprun``.
+
+    Example::
+
+        @hookimpl
+        def chiltepin_mpi_launchers():
+            return [MPILauncher(name="jsrun", prefix=lambda spec, nodes: f"jsrun -n {spec['num_ranks']}")]
+    """
+
+
+@hookspec
 def chiltepin_executor_backends() -> Iterable[ExecutorBackend]:
     """Return the executor backends this plugin offers (collect).
 
@@ -90,7 +109,7 @@ def chiltepin_transfer_providers() -> Iterable[TransferProvider]:
         @hookimpl
         def chiltepin_transfer_providers():
             return [TransferProvider(name="rsync", build=RsyncTransferer,
-                                     endpoint_settings=RSYNC_ENDPOINT_SETTINGS)]
+                                     settings=RSYNC_ENDPOINT_SETTINGS)]
     """
 
 
@@ -166,6 +185,11 @@ def chiltepin_translate_geometry(geometry: Mapping[str, Any],
     or None when the call may run on several. Return the dict to hand to Parsl, or None to let
     the next plugin decide. Raise ``ValueError``/``TypeError`` naming the field for bad input.
     chiltepin-mpi ships the default translator (``trylast``).
+
+    To handle part of a geometry and hand the rest on, call
+    ``get_plugin_manager().translate_geometry(rest, resource, after=<your plugin module or
+    object>)``: it asks only the translators pluggy would call after yours, guarded like the
+    first call (chiltepin-globus keeps endpoint options and hands the MPI geometry on this way).
 
     Example::
 

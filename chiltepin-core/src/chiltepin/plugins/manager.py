@@ -26,7 +26,7 @@ import pluggy
 from ..errors import ChiltepinError, PluginConflictError, PluginError, did_you_mean
 from ..settings import default_problems
 from . import hookspecs
-from .records import RECORD_KINDS, LauncherSpec, ResolvedResource
+from .records import KINDS, ResolvedResource
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +43,6 @@ KNOWN_PROVIDERS: dict[str, dict[str, str]] = {
                       "mpiexec-intel": "chiltepin-mpi", "mpiexec-mvapich": "chiltepin-mpi", "aprun": "chiltepin-mpi"},
     "executor_backends": {"mpi": "chiltepin-mpi", "globus-compute": "chiltepin-globus"},
     "transfer_providers": {"globus": "chiltepin-globus"},
-}
-
-#: Record kinds in display order, with the singular label messages use.
-KIND_LABELS = {
-    "resource_providers": "resource provider",
-    "launchers": "launcher",
-    "mpi_launchers": "MPI launcher",
-    "executor_backends": "executor backend",
-    "transfer_providers": "transfer provider",
-    "sites": "site",
-    "subcommands": "subcommand",
-    "config_blocks": "configuration block",
 }
 
 
@@ -230,23 +218,18 @@ class PluginManager:
         with self._lock:
             if kind in self._registries:
                 return self._registries[kind]
-            hook_kind = "launchers" if kind == "mpi_launchers" else kind
-            if hook_kind not in RECORD_KINDS:
+            if kind not in KINDS:
                 raise KeyError(f"unknown record kind {kind!r}")
-            record_type = RECORD_KINDS[hook_kind]
             found: dict[str, list[tuple[Any, PluginInfo]]] = {}
-            caller = getattr(self.pluggy.hook, f"chiltepin_{hook_kind}")
-            for impl in caller.get_hookimpls():
+            for impl in getattr(self.pluggy.hook, KINDS[kind].hook).get_hookimpls():
                 info = self.plugins.get(impl.plugin_name)
                 if info is None:
                     continue
-                for record in self._call_collect(impl, info, hook_kind, record_type):
-                    if hook_kind == "launchers" and (record.role == "mpi") != (kind == "mpi_launchers"):
-                        continue
+                for record in self._call_collect(impl, info, kind):
                     found.setdefault(record.name, []).append((record, info))
             conflicts = {n: owners for n, owners in found.items() if len(owners) > 1}
             if conflicts:
-                lines = [f"Conflicting {KIND_LABELS[kind]}s found:"]
+                lines = [f"Conflicting {KINDS[kind].plural} found:"]
                 for name, owners in sorted(conflicts.items()):
                     lines.append(f"  - '{name}' provided by: " + ", ".join(i.label for _, i in owners))
                 names = sorted({i.name for owners in conflicts.values() for _, i in owners if not i.builtin})
@@ -258,8 +241,8 @@ class PluginManager:
             self._registries[kind] = registry
             return registry
 
-    def _call_collect(self, impl: Any, info: PluginInfo, hook_kind: str, record_type: type[Any]) -> list[Any]:
-        label = KIND_LABELS[hook_kind]
+    def _call_collect(self, impl: Any, info: PluginInfo, kind: str) -> list[Any]:
+        hook, label, record_type = KINDS[kind].hook, KINDS[kind].label, KINDS[kind].type
 
         def fail(error: str, exc: BaseException | None = None, what: str = f"its {label}s") -> None:
             self._fail(info.name, info.distribution, info.version, error, exc, left_out=what)
@@ -268,20 +251,17 @@ class PluginManager:
             result = impl.function()
             records = list(result or ())
         except Exception as exc:
-            fail(f"chiltepin_{hook_kind}() raised {type(exc).__name__}: {exc}", exc)
+            fail(f"{hook}() raised {type(exc).__name__}: {exc}", exc)
             return []
         good = []
         for record in records:
             if not isinstance(record, record_type):
-                fail(f"chiltepin_{hook_kind}() returned {type(record).__name__} {record!r}; "
+                fail(f"{hook}() returned {type(record).__name__} {record!r}; "
                      f"expected {record_type.__name__} records", what=f"that {label}")
             elif not isinstance(record.name, str) or not NAME_PATTERN.fullmatch(record.name):
-                fail(f"invalid {label} name {record.name!r} from chiltepin_{hook_kind}(); "
+                fail(f"invalid {label} name {record.name!r} from {hook}(); "
                      f"names are lower-case letters, digits and '-'", what=f"that {label}")
-            elif isinstance(record, LauncherSpec) and record.role not in ("block", "mpi"):
-                fail(f"launcher '{record.name}' has role {record.role!r}; expected 'block' or 'mpi'",
-                     what=f"{label} '{record.name}'")
-            elif problems := default_problems(_declared_settings(record)):
+            elif problems := default_problems(getattr(record, "settings", ())):
                 fail(f"{label} '{record.name}' declares invalid defaults: {'; '.join(problems)}",
                      what=f"{label} '{record.name}'")
             else:
@@ -293,7 +273,7 @@ class PluginManager:
         records = self.records(kind)
         if name in records:
             return records[name]
-        label = KIND_LABELS.get(kind, kind)
+        label = KINDS[kind].label
         prefix = f"{context}: " if context else ""
         message = f"{prefix}{label} '{name}' is not available{did_you_mean(name, records)}."
         message += f" Available: {', '.join(records) or 'none'}."
@@ -379,11 +359,7 @@ class PluginManager:
 
     def label_of(self, kind: str, name: str) -> str:
         """``kind 'name' from plugin 'p' (dist version)``, for messages about a record."""
-        return f"{KIND_LABELS[kind]} '{name}' from plugin {self.owner(kind, name).label}"
-
-
-def _declared_settings(record: Any) -> tuple[Any, ...]:
-    return tuple(getattr(record, "settings", None) or getattr(record, "endpoint_settings", None) or ())
+        return f"{KINDS[kind].label} '{name}' from plugin {self.owner(kind, name).label}"
 
 
 def _canonical(name: str) -> str:

@@ -24,39 +24,39 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 @dataclass(frozen=True)
 class ResolvedResource:
-    """One resource after site presets, validation and defaults: what builders receive.
+    """One resource after site presets, validation and defaults: what builders receive."""
 
-    ``options`` holds every claimed key with its checked value or default. ``backend``,
-    ``provider`` and ``launcher`` are record names (provider and launcher are None for backends
-    that need no local provider, such as globus-compute).
-    """
-
+    #: The resource's name (the executor's label).
     name: str
+    #: The executor backend's name.
     backend: str
+    #: The resource provider's name; None for backends that need none (globus-compute).
     provider: str | None
+    #: The block launcher's name; None when the resource has none.
     launcher: str | None
+    #: Every key the resource's records declare, with its checked value or its default.
     options: Mapping[str, Any]
+    #: The site whose preset the resource extends, if any.
     site: str | None = None
+    #: Its provider's :attr:`ResourceProvider.runs_locally`: blocks run on the submitting machine.
+    runs_locally: bool = False
 
     @property
     def mpi(self) -> bool:
         return bool(self.options.get("mpi"))
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.options.get(key, default)
+    def get(self, key: str) -> Any:
+        """The value of ``key``. Every key the resource's records declare is present (given, or
+        its Setting's default), so callers pass no default of their own; None for a key that no
+        record of this resource declares (another provider's, say)."""
+        return self.options.get(key)
 
 
 @dataclass(frozen=True)
 class ResourceProvider:
     """Turns a resource's settings into a Parsl ``ExecutionProvider`` (where blocks run).
 
-    ``build(resource, launcher)`` receives the resolved resource and the built launcher (None
-    when the resource's launcher builds none).
-    ``default_launcher`` names the launcher used when the resource names none. ``check(options)``
-    returns cross-key problems as ``"key: what is wrong"`` texts (core adds the resource name).
-    ``drain_period(resource)``, for providers whose blocks end at a walltime, gives the seconds
-    after a block's workers start when they stop taking new tasks (Parsl's ``drain_period``),
-    or None for never.
+    Resources select it with ``provider:``; every field is described where it is declared.
     """
 
     #: The ``provider:`` value that selects it (lower-case ``[a-z0-9-]+``).
@@ -70,33 +70,50 @@ class ResourceProvider:
     default_launcher: str | None = "single-node"
     #: One line for ``chiltepin plugins``, ``config keys`` and the reference.
     description: str = ""
-    #: ``check(options)``: cross-key problems as ``"key: what is wrong"`` texts.
+    #: ``check(options)``: cross-key problems as ``"key: what is wrong"`` texts (core adds the
+    #: resource name).
     check: Callable[[Mapping[str, Any]], Iterable[str]] | None = None
+    #: ``drain_period(resource)``: seconds after a block's workers start when they stop taking
+    #: new tasks (Parsl's ``drain_period``, for blocks that end at a walltime), or None for never.
     drain_period: Callable[[ResolvedResource], int | None] | None = None
+    #: True: its blocks are processes on the submitting machine (like core's ``localhost``).
+    #: Core then starts their worker pools with the workflow's own interpreter and fast start-up
+    #: (no activated environment needed), submits no job script, and the ``mpi`` backend counts a
+    #: block as this one machine (one node, listed in a node file Parsl's MPI mode reads).
+    runs_locally: bool = False
 
 
 @dataclass(frozen=True)
 class LauncherSpec:
-    """A launcher, in one of two roles; names are unique within a role.
+    """A block launcher: wraps the worker command that starts a block's workers (``srun``,
+    ``mpiexec``, ...). Resources select one with ``launcher:``."""
 
-    ``role="block"``: ``build(resource)`` returns the Parsl ``Launcher`` that starts workers in
-    a block; resources select it with ``launcher:``. ``role="mpi"``: an MPI launcher selected
-    with ``mpi_launcher:``; ``prefix(spec, nodes)`` returns the command prefix a task sees as
-    ``$PARSL_MPI_PREFIX`` for a resource specification and node list.
-    """
-
-    #: The ``launcher:`` (block role) or ``mpi_launcher:`` (mpi role) value that selects it.
+    #: The ``launcher:`` value that selects it.
     name: str
-    #: Block role: ``build(resource)`` returns the Parsl ``Launcher`` wrapping the worker command.
-    build: Callable[[ResolvedResource], Launcher] | None = None
-    #: The keys it claims.
+    #: ``build(resource)``: the Parsl ``Launcher`` wrapping the worker command of a block.
+    build: Callable[[ResolvedResource], Launcher]
+    #: The keys it claims; their defaults fill every resolved resource using it.
     settings: Sequence[Setting] = ()
     #: One line for listings and the reference.
     description: str = ""
-    #: ``"block"`` or ``"mpi"``.
-    role: str = "block"
-    #: MPI role: ``prefix(spec, nodes)``, the command prefix a task sees as ``$PARSL_MPI_PREFIX``.
-    prefix: Callable[[Mapping[str, Any], Sequence[str]], str] | None = None
+
+
+@dataclass(frozen=True)
+class MPILauncher:
+    """An MPI launcher: how an MPI task starts its ranks on the nodes it was given.
+
+    Resources with ``mpi: true`` select one with ``mpi_launcher:`` (a key of chiltepin-mpi's
+    ``mpi`` backend); the task sees the prefix as ``$PARSL_MPI_PREFIX`` and appends its program.
+    """
+
+    #: The ``mpi_launcher:`` value that selects it.
+    name: str
+    #: ``prefix(spec, nodes)``: the command prefix for a completed geometry (``num_nodes``,
+    #: ``num_ranks``, ``ranks_per_node``, optional ``threads_per_rank`` and ``launcher_options``)
+    #: and the task's node names; called in the worker.
+    prefix: Callable[[Mapping[str, Any], Sequence[str]], str]
+    #: One line for listings and the reference.
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,8 +158,8 @@ class Transferer(Protocol):
 class TransferProvider:
     """Moves and deletes data between named transfer endpoints.
 
-    ``endpoint_settings`` declares the keys of a ``transfer_endpoints:`` entry served by this
-    provider. ``resolves_names`` says the provider can serve endpoints that the configuration
+    ``settings`` declares the keys of a ``transfer_endpoints:`` entry served by this
+    provider (not of a resource). ``resolves_names`` says the provider can serve endpoints that the configuration
     does not declare (Globus looks them up by display name or UUID). ``build()`` returns an
     object with ``transfer`` and ``delete`` methods.
     """
@@ -152,7 +169,7 @@ class TransferProvider:
     #: ``build()``: an object with ``transfer`` and ``delete`` (see :class:`Transferer`).
     build: Callable[[], Transferer]
     #: The keys of a ``transfer_endpoints:`` entry it serves.
-    endpoint_settings: Sequence[Setting] = ()
+    settings: Sequence[Setting] = ()
     #: True: it can serve endpoints the configuration does not declare.
     resolves_names: bool = False
     #: One line for listings and the reference.
@@ -204,17 +221,56 @@ class ConfigBlock:
     available as a resource name.
     """
 
+    #: The top-level key it owns.
     name: str
+    #: The keys of the block; their defaults fill ``ConfigDocument.blocks[name]``.
     settings: Sequence[Setting] = ()
+    #: One line for listings and the reference.
     description: str = ""
 
 
-RECORD_KINDS: dict[str, type] = {
-    "resource_providers": ResourceProvider,
-    "launchers": LauncherSpec,
-    "executor_backends": ExecutorBackend,
-    "transfer_providers": TransferProvider,
-    "sites": Site,
-    "subcommands": Subcommand,
-    "config_blocks": ConfigBlock,
-}
+@dataclass(frozen=True)
+class RecordKind:
+    """One kind of record: the collect hook that returns it and how every listing names it."""
+
+    #: The kind (``resource_providers``, ...); its collect hook is ``chiltepin_<name>()``.
+    name: str
+    #: The record type the hook returns.
+    type: type[Any]
+    #: The singular label messages use ("resource provider").
+    label: str
+    #: The word ``chiltepin config keys KIND`` and the reference use for its records' sections
+    #: (None: its records declare no configuration keys).
+    keys: str | None = None
+    #: The resource key whose value names a record of this kind (``provider``, ...).
+    resource_key: str | None = None
+    #: True: its records' settings are keys of a resource.
+    claims_resource_keys: bool = False
+    #: The heading of its sections in ``config keys`` and the reference (default: the label).
+    heading: str = ""
+
+    @property
+    def hook(self) -> str:
+        return f"chiltepin_{self.name}"
+
+    @property
+    def plural(self) -> str:
+        return f"{self.label}s"
+
+
+#: Every record kind, in display order: the one table the manager, the command line, config
+#: resolution, the reference and the schema read.
+RECORD_KINDS: tuple[RecordKind, ...] = (
+    RecordKind("resource_providers", ResourceProvider, "resource provider", "provider", "provider", True),
+    RecordKind("executor_backends", ExecutorBackend, "executor backend", "executor", "executor", True),
+    RecordKind("launchers", LauncherSpec, "launcher", "launcher", "launcher", True),
+    RecordKind("mpi_launchers", MPILauncher, "MPI launcher", "mpi-launcher", "mpi_launcher"),
+    RecordKind("transfer_providers", TransferProvider, "transfer provider", "transfer",
+               heading="transfer provider (endpoint settings)"),
+    RecordKind("sites", Site, "site"),
+    RecordKind("subcommands", Subcommand, "subcommand"),
+    RecordKind("config_blocks", ConfigBlock, "configuration block", "block", heading="top-level block"),
+)
+
+#: :data:`RECORD_KINDS` by name.
+KINDS: Mapping[str, RecordKind] = MappingProxyType({kind.name: kind for kind in RECORD_KINDS})

@@ -94,7 +94,7 @@ class ResourceProviderContract(_Contract):
         resource = resolve_resource("contract", self._block(), manager)
         assert resource.provider == self.provider_name
         spec = manager.lookup("launchers", resource.launcher) if resource.launcher else None
-        provider = record.build(resource, spec.build(resource) if spec and spec.build else None)
+        provider = record.build(resource, spec.build(resource) if spec else None)
         assert isinstance(provider, ExecutionProvider), f"build() returned {provider!r}, not a Parsl ExecutionProvider"
         assert build_executor(resource, manager).label == "contract"
 
@@ -113,41 +113,51 @@ class ResourceProviderContract(_Contract):
 
 
 class LauncherContract(_Contract):
-    """A launcher: valid name and settings; a block launcher wraps a command, an MPI launcher
-    gives a prefix for a geometry."""
+    """A block launcher: valid name and settings, and it wraps a command."""
 
     launcher_name: ClassVar[str] = ""
-    role: ClassVar[str] = "block"
-    #: The resource a block launcher is tried on.
+    #: The resource it is tried on.
     options: ClassVar[Mapping[str, Any]] = {"provider": "localhost"}
-    #: The geometry and nodes an MPI launcher's prefix is asked for.
-    sample_spec: ClassVar[Mapping[str, Any]] = {"num_nodes": 2, "ranks_per_node": 2, "num_ranks": 4}
-    sample_nodes: ClassVar[Sequence[str]] = ("node-a", "node-b")
 
     @pytest.fixture
     def record(self, manager: PluginManager) -> Any:
-        return manager.lookup("mpi_launchers" if self.role == "mpi" else "launchers", self.launcher_name)
+        return manager.lookup("launchers", self.launcher_name)
 
-    def test_name_and_role_are_valid(self, record: Any) -> None:
+    def test_name_is_valid(self, record: Any) -> None:
         assert NAME_PATTERN.fullmatch(record.name)
-        assert record.role == self.role
         assert record.description.strip(), f"launcher '{record.name}' has no description"
 
     def test_settings_have_help_and_valid_defaults(self, record: Any) -> None:
         assert settings_problems(record.settings, f"launcher '{record.name}'") == []
 
     def test_launches(self, record: Any, manager: PluginManager) -> None:
-        if self.role == "mpi":
-            assert record.prefix is not None, f"MPI launcher '{record.name}' has no prefix()"
-            prefix = record.prefix(self.sample_spec, list(self.sample_nodes))
-            assert isinstance(prefix, str) and prefix.strip()
-            return
         from parsl.launchers.base import Launcher
 
         resource = resolve_resource("contract", {**self.options, "launcher": self.launcher_name}, manager)
         launcher = record.build(resource)
         assert isinstance(launcher, Launcher)
         assert "chiltepin-contract-cmd" in launcher("chiltepin-contract-cmd", 1, 1)
+
+
+class MPILauncherContract(_Contract):
+    """An MPI launcher: valid name, and a non-empty prefix for a geometry and its nodes."""
+
+    launcher_name: ClassVar[str] = ""
+    #: The completed geometry and the nodes its prefix is asked for.
+    sample_spec: ClassVar[Mapping[str, Any]] = {"num_nodes": 2, "ranks_per_node": 2, "num_ranks": 4}
+    sample_nodes: ClassVar[Sequence[str]] = ("node-a", "node-b")
+
+    @pytest.fixture
+    def record(self, manager: PluginManager) -> Any:
+        return manager.lookup("mpi_launchers", self.launcher_name)
+
+    def test_name_is_valid(self, record: Any) -> None:
+        assert NAME_PATTERN.fullmatch(record.name)
+        assert record.description.strip(), f"MPI launcher '{record.name}' has no description"
+
+    def test_prefix(self, record: Any) -> None:
+        prefix = record.prefix(self.sample_spec, list(self.sample_nodes))
+        assert isinstance(prefix, str) and prefix.strip(), f"prefix() returned {prefix!r}"
 
 
 class ExecutorBackendContract(_Contract):
@@ -217,10 +227,10 @@ class TransferProviderContract(_Contract):
     def transferer(self, manager: PluginManager) -> Any:
         return manager.lookup("transfer_providers", self.provider_name).build()
 
-    def test_endpoint_settings_have_help_and_valid_defaults(self, manager: PluginManager) -> None:
+    def test_settings_have_help_and_valid_defaults(self, manager: PluginManager) -> None:
         record = manager.lookup("transfer_providers", self.provider_name)
         assert NAME_PATTERN.fullmatch(record.name)
-        assert settings_problems(record.endpoint_settings, f"transfer provider '{record.name}'") == []
+        assert settings_problems(record.settings, f"transfer provider '{record.name}'") == []
 
     def test_copies_a_file(self, transferer: Any, endpoints: Any) -> None:
         src, dst = endpoints

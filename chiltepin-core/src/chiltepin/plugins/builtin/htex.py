@@ -16,9 +16,9 @@ def _build(resource: ResolvedResource, provider: ExecutionProvider | None) -> Hi
     from parsl.executors import HighThroughputExecutor
 
     return HighThroughputExecutor(
-        provider=provider, cores_per_worker=resource.get("cores_per_worker", 1.0),
+        provider=provider, cores_per_worker=resource.get("cores_per_worker"),
         max_workers_per_node=resource.get("max_workers_per_node"), mem_per_worker=resource.get("mem_per_worker"),
-        cpu_affinity=resource.get("cpu_affinity", "none"),
+        cpu_affinity=resource.get("cpu_affinity"),
         available_accelerators=resource.get("available_accelerators") or (), **htex_kwargs(resource))
 
 

@@ -155,7 +155,7 @@ class LocalTransferer:
             raise TransferError(f"{what}: the source {source} is a directory; pass recursive=True to copy the tree")
         if source == dest or (is_tree and os.path.commonpath([source, dest]) == source):
             raise TransferError(f"{what}: the destination {dest} is the source or inside it")
-        verify = dst.get("verify_checksum", False) if verify_checksum is None else verify_checksum
+        verify = bool(dst.get("verify_checksum")) if verify_checksum is None else verify_checksum
         deadline = _Deadline(what, timeout)
         parent = os.path.dirname(dest)
         staged = None
@@ -212,6 +212,6 @@ def _remove(path: str) -> None:
 
 
 LOCAL_TRANSFER = TransferProvider(
-    name="local", build=LocalTransferer, endpoint_settings=ENDPOINT_SETTINGS,
+    name="local", build=LocalTransferer, settings=ENDPOINT_SETTINGS,
     description="Copy between directories on a file system the workers share (e.g. a site's scratch and "
                 "project spaces); atomic, optionally checksum-verified.")

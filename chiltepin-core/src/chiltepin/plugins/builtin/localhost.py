@@ -19,5 +19,5 @@ def _build(resource: ResolvedResource, launcher: Launcher | None) -> LocalProvid
 
 
 LOCALHOST = ResourceProvider(
-    name="localhost", build=_build, settings=BLOCK_SETTINGS, default_launcher="single-node",
+    name="localhost", build=_build, settings=BLOCK_SETTINGS, default_launcher="single-node", runs_locally=True,
     description="Run blocks of workers as processes on this machine (laptop, login node, tests).")
