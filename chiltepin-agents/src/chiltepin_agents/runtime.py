@@ -116,7 +116,7 @@ class AgentHandle(Handle):
             return await super().action(action, *args, **kwargs)
         if record.lost is not None:
             raise record.lost
-        call = asyncio.ensure_future(super().action(action, *args, **kwargs))
+        call: asyncio.Future[Any] = asyncio.ensure_future(super().action(action, *args, **kwargs))
         gone = asyncio.ensure_future(record.gone.wait())
         try:
             await asyncio.wait({call, gone}, return_when=asyncio.FIRST_COMPLETED)
