@@ -89,17 +89,3 @@ def test_agents_stop_with_their_manager(redis_address, tmp_path, nothing_left):
         assert not manager.running() and manager.lost_agents() == []
         workflow.wait_for_current_tasks()  # the task that hosted the agent has returned
 
-
-def test_stopping_the_workflow_stops_its_agents(redis_address, tmp_path, nothing_left):
-    with hosting(redis_address, tmp_path / "runinfo") as workflow:
-        async def main():
-            async with await AgentRuntime(workflow).manager() as manager:
-                sensor = await manager.launch(Sensor, args=(7.0,))
-                assert await sensor.read() == 7.0
-                workflow.cleanup()  # its workers go, and the agent with them
-                with pytest.raises(AgentLostError, match=r"agent 'Sensor' .* on resource 'local' is lost"):
-                    while True:
-                        await sensor.read()
-                        await asyncio.sleep(0.2)
-
-        run(main())

@@ -68,11 +68,13 @@ def test_two_agents_talk_through_the_exchange():
 def test_undecorated_class_is_refused_before_anything_starts():
     async def main():
         async with await AgentRuntime().manager() as manager:
-            with pytest.raises(AgentDefinitionError, match=r"cannot launch 'WeatherModelBehaviour'.*@chiltepin_agent"):
+            with pytest.raises(AgentDefinitionError) as refused:
                 await manager.launch(WeatherModelBehaviour, args=(1.0,))
-            return manager.running()
+            return manager.running(), str(refused.value)
 
-    assert run(main()) == set()
+    assert run(main()) == (set(), "cannot launch 'WeatherModelBehaviour': launch() takes classes decorated with "
+                                  "@chiltepin_agent (from chiltepin_agents); decorate it, or use "
+                                  "academy.manager.Manager for native Academy agents")
 
 
 def test_subclass_of_an_agent_must_be_decorated_itself():
@@ -88,11 +90,33 @@ def test_subclass_of_an_agent_must_be_decorated_itself():
 
 
 def test_agent_loop_refuses_a_sync_method():
-    with pytest.raises(AgentDefinitionError, match=r"@agent_loop .*poll: a loop must be async"):
+    with pytest.raises(AgentDefinitionError) as refused:
         class Polling:
             @agent_loop
             def poll(self, shutdown):
                 pass
+    assert str(refused.value) == ("@agent_loop test_agent_loop_refuses_a_sync_method.<locals>.Polling.poll: a loop "
+                                  "must be async; write `async def poll(self, shutdown)` and end it when `shutdown` "
+                                  "is set")
+
+
+def test_chiltepin_agent_takes_a_plain_class():
+    from academy.agent import Agent
+
+    def forecast():
+        pass
+
+    class Native(Agent):
+        pass
+
+    with pytest.raises(AgentDefinitionError) as refused:
+        chiltepin_agent(forecast)
+    assert str(refused.value) == "@chiltepin_agent decorates a class, got function"
+    with pytest.raises(AgentDefinitionError) as refused:
+        chiltepin_agent(Native)
+    assert str(refused.value) == ("@chiltepin_agent test_chiltepin_agent_takes_a_plain_class.<locals>.Native: the "
+                                  "class already is an Academy Agent; decorate a plain class (its base classes may "
+                                  "hold the actions)")
 
 
 def test_academy_decorators_are_named():

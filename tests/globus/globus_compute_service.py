@@ -57,8 +57,7 @@ class ComputeService:
         self._publish: queue.Queue = queue.Queue()
         self._serde = ComputeSerializer()
         self._run_dir = tempfile.TemporaryDirectory(prefix="gc-engine-")
-        self.engine = ProcessPoolEngine(max_workers=2)
-        self.engine.start(endpoint_id=uuid.uuid4(), run_dir=self._run_dir.name)
+        self.engine = self._start_engine()
         self.server = ThreadingHTTPServer((host, port), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://{host}:{self.server.server_address[1]}"
@@ -152,6 +151,16 @@ class ComputeService:
             channel.basic_publish(exchange="", routing_key=self.queue_prefix + group, body=result)
         if connection is not None and connection.is_open:
             connection.close()
+
+    def _start_engine(self) -> ProcessPoolEngine:
+        engine = ProcessPoolEngine(max_workers=2)
+        engine.start(endpoint_id=uuid.uuid4(), run_dir=self._run_dir.name)
+        return engine
+
+    def restart_engine(self) -> None:
+        """A fresh worker pool, as an endpoint restarts its workers: killing one breaks the pool."""
+        self.engine.shutdown()
+        self.engine = self._start_engine()
 
     def close(self) -> None:
         self.server.shutdown()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ pytest.importorskip("chiltepin_agents", reason="chiltepin-agents is not installe
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))  # the agents of the docs page
 
 from chiltepin import Workflow  # noqa: E402
-from chiltepin_agents import AgentRuntime  # noqa: E402
+from chiltepin_agents import AgentLostError, AgentRuntime  # noqa: E402
 from globus_compute_service import KNOWN_ENDPOINT  # noqa: E402
 from weather_agents import Forecaster  # noqa: E402
 
@@ -33,7 +34,6 @@ def compute(compute_service, stored_tokens, monkeypatch):
     monkeypatch.setenv("GLOBUS_SDK_ENVIRONMENT", "local")
     compute_service.submissions.clear()
     return compute_service
-
 
 
 def test_agent_on_a_globus_compute_endpoint(compute, redis_address, tmp_path):
@@ -51,3 +51,30 @@ def test_agent_on_a_globus_compute_endpoint(compute, redis_address, tmp_path):
     assert host != os.getpid()
     assert result["station"] == "BOU" and result["resource"] == "compute" and result["pid"] != host
     assert any(s["endpoint"] == KNOWN_ENDPOINT for s in compute.submissions), "the agent did not go through Compute"
+
+
+def test_lost_host_on_globus_fails_the_next_call(compute, redis_address, tmp_path):
+    """The endpoint worker hosting the agent is killed: the handle's next calls fail naming the
+    agent and the resource (the manager hears of it from the failed Compute task or the missed
+    heartbeats, whichever comes first)."""
+    config = {"remote": {"endpoint": KNOWN_ENDPOINT, "provider": "localhost"},
+              "agents": {"exchange": "redis", "address": redis_address, "resource": "remote", "heartbeat": 1}}
+    try:
+        with Workflow(config, include=["remote"], run_dir=str(tmp_path / "runinfo")) as workflow:
+            async def main():
+                async with await AgentRuntime(workflow).manager() as manager:
+                    forecaster = await manager.launch(Forecaster, args=("OAX",), agent_workflow_config=AGENT_CONFIG)
+                    os.kill(await forecaster.host(), signal.SIGKILL)
+                    with pytest.raises(AgentLostError) as lost:
+                        while True:  # calls succeed until the manager notices; then every call fails
+                            await forecaster.host()
+                            await asyncio.sleep(0.2)
+                    with pytest.raises(AgentLostError):
+                        await forecaster.host()
+                    return lost.value, manager.lost_agents()
+
+            lost, listed = asyncio.run(asyncio.wait_for(main(), timeout=280))
+    finally:
+        compute.restart_engine()
+    assert lost.agent == "Forecaster" and lost.resource == "remote" and listed == [lost]
+    assert "agent 'Forecaster'" in str(lost) and "on resource 'remote' is lost" in str(lost)

@@ -12,7 +12,7 @@ _EXPORTS = {
     "chiltepin_agent": "decorators", "agent_action": "decorators", "agent_loop": "decorators",
     "AgentRuntime": "runtime", "Manager": "runtime", "AgentHandle": "runtime",
     "AgentDefinitionError": "errors", "AgentLaunchError": "errors", "AgentLostError": "errors",
-    "ExchangeUnreachableError": "errors",
+    "AgentStoppedError": "errors", "ExchangeUnreachableError": "errors",
 }
 
 __all__ = sorted(_EXPORTS)

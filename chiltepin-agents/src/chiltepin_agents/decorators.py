@@ -8,6 +8,8 @@ any action runs, exposes the marked methods and cleans the workflow up when the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import inspect
 import logging
 import os
@@ -134,20 +136,35 @@ class _ChiltepinAgent(Agent):
         self._workflow_settings = {"config": settings.get("config"),
                                    "include": settings.get("include") or self._chiltepin_defaults["include"],
                                    "run_dir": settings.get("run_dir") or self._chiltepin_defaults["run_dir"]}
+        self._on_stop: Callable[[str], None] | None = settings.get("on_stop")  # in-process agents: the manager's
         self._workflow: Any = None
+        self._unhook: Callable[[], None] | None = None
         self.behaviour = self.Behaviour(*args, **kwargs)
 
     async def agent_on_startup(self) -> None:
         from chiltepin.workflow import Workflow, active_workflow
 
         settings = self._workflow_settings
-        if settings["config"] is None and active_workflow() is not None:
-            return  # an in-process agent without a workflow of its own uses this process's
-        run_dir = settings["run_dir"] or os.path.join("runinfo", f"agent-{type(self).__name__}-{os.getpid()}")
-        self._workflow = Workflow(settings["config"], include=settings["include"], run_dir=run_dir).start()
-        logger.info("agent %s: workflow started (run_dir %s)", type(self).__name__, run_dir)
+        workflow = active_workflow()
+        if settings["config"] is not None or workflow is None:  # else: an in-process agent uses this process's
+            run_dir = settings["run_dir"] or os.path.join("runinfo", f"agent-{type(self).__name__}-{os.getpid()}")
+            workflow = self._workflow = Workflow(settings["config"], include=settings["include"],
+                                                 run_dir=run_dir).start()
+            logger.info("agent %s: workflow started (run_dir %s)", type(self).__name__, run_dir)
+        self._unhook = workflow.on_cleanup(functools.partial(self._workflow_stops, asyncio.get_running_loop(),
+                                                             workflow.run_id))
+
+    def _workflow_stops(self, loop: asyncio.AbstractEventLoop, run_id: str | None) -> None:
+        """The workflow this agent runs on is cleaning up under it (any thread): the agent stops too."""
+        if self._on_stop is not None:
+            self._on_stop(f"the workflow it ran on (run {run_id}) stopped")
+        with contextlib.suppress(RuntimeError):  # a closed loop: the agent is gone already
+            loop.call_soon_threadsafe(self.agent_shutdown)
 
     async def agent_on_shutdown(self) -> None:
+        unhook, self._unhook = self._unhook, None
+        if unhook is not None:
+            unhook()
         workflow, self._workflow = self._workflow, None
         if workflow is not None:
             workflow.cleanup()

@@ -24,3 +24,7 @@ class AgentLostError(ChiltepinError, RuntimeError):
         super().__init__(message)
         self.agent = agent
         self.resource = resource
+
+
+class AgentStoppedError(AgentLostError):
+    """An agent was stopped under its handle: the workflow it ran on stopped, or it shut down."""

@@ -33,9 +33,13 @@ def check_reachable(options: AgentOptions) -> None:
     if not options.networked:
         return
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     host, port = options.host_port
-    client = redis.Redis(host=host, port=port, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=CONNECT_TIMEOUT)
+    # One attempt: redis-py's default retries with backoff would only delay the answer by seconds.
+    client = redis.Redis(host=host, port=port, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=CONNECT_TIMEOUT,
+                         retry=Retry(NoBackoff(), 0))
     try:
         client.ping()
     except redis.RedisError as exc:

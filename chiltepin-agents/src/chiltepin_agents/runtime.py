@@ -3,13 +3,17 @@
 An agent launched on a resource runs as one long task on that resource's workers, talking
 through a networked exchange; one launched without a resource runs in this process. The manager
 watches every hosted agent: when its task ends abnormally (worker killed, block cancelled) or it
-misses its heartbeats, calls through its handle fail with :class:`AgentLostError`.
+misses its heartbeats, calls through its handle fail with :class:`AgentLostError`. When the
+workflow an agent runs on stops, the agent stops first and its handle says so
+(:class:`AgentStoppedError`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import functools
 import logging
 import os
 import uuid
@@ -26,8 +30,9 @@ from academy.manager import Manager as AcademyManager
 from chiltepin.errors import did_you_mean
 
 from .decorators import AGENT_MARK, WORKFLOW_KWARG, is_chiltepin_agent
-from .errors import AgentDefinitionError, AgentLaunchError, AgentLostError
+from .errors import AgentDefinitionError, AgentLaunchError, AgentLostError, AgentStoppedError
 from .exchange import check_reachable, exchange_factory
+from .lifecycle import STOP_TIMEOUT, call_in_loop, request_shutdowns
 from .settings import MISSED_HEARTBEATS, AgentOptions, resolve_agent_options
 
 logger = logging.getLogger(__name__)
@@ -86,15 +91,24 @@ class _AgentRecord:
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     on_lost: list[Callable[[], None]] = field(default_factory=list)
     seen_alive: bool = False
+    task: Future[Any] | None = None  # the task hosting the agent on its resource
 
     @property
     def where(self) -> str:
-        return f"agent '{self.name}' ({self.agent_id.uid}) on resource '{self.resource}'"
+        place = f"on resource '{self.resource}'" if self.resource is not None else "in this process"
+        return f"agent '{self.name}' ({self.agent_id.uid}) {place}"
 
     def mark_lost(self, why: str) -> None:
+        self._end(AgentLostError(f"{self.where} is lost: {why}", agent=self.name, resource=self.resource))
+
+    def mark_stopped(self, why: str) -> None:
+        self._end(AgentStoppedError(f"{self.where} has stopped: {why}; launch it again to use it",
+                                    agent=self.name, resource=self.resource))
+
+    def _end(self, error: AgentLostError) -> None:
         if self.lost is None:
-            self.lost = AgentLostError(f"{self.where} is lost: {why}", agent=self.name, resource=self.resource)
-            logger.warning("%s", self.lost)
+            self.lost = error
+            logger.warning("%s", error)
             self.gone.set()
             for callback in self.on_lost:
                 callback()
@@ -116,7 +130,7 @@ class AgentHandle(Handle):
             return await super().action(action, *args, **kwargs)
         if record.lost is not None:
             raise record.lost
-        call = asyncio.ensure_future(super().action(action, *args, **kwargs))
+        call: asyncio.Future[Any] = asyncio.ensure_future(super().action(action, *args, **kwargs))
         gone = asyncio.ensure_future(record.gone.wait())
         try:
             await asyncio.wait({call, gone}, return_when=asyncio.FIRST_COMPLETED)
@@ -132,9 +146,9 @@ class AgentHandle(Handle):
         try:
             return call.result()
         except AgentTerminatedError as exc:
-            if record.lost is not None:
-                raise record.lost from exc
-            raise
+            record.mark_stopped("it shut down (its mailbox is closed)")
+            assert record.lost is not None
+            raise record.lost from exc
 
 
 class _ResourceExecutor(Executor):
@@ -153,7 +167,7 @@ class _ResourceExecutor(Executor):
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         record = self._manager._records[kwargs.pop(_AGENT_KWARG)]
         done: Future[Any] = Future()
-        task = self._app(fn, *args, **kwargs)
+        task = record.task = self._app(fn, *args, **kwargs)
         loop = self._manager._loop
 
         def finished(task: Future[Any]) -> None:
@@ -195,10 +209,12 @@ class Manager(AcademyManager):
         self._watchers: list[asyncio.Task[None]] = []
         self._loop = asyncio.get_running_loop()
         workflow = runtime.workflow
+        self._unhook: Callable[[], None] | None = None
         if runtime.hosts:
-            dfk = workflow._running_dfk() if workflow is not None else None
+            dfk = workflow._running_dfk()
             for name in runtime.hosts:
                 self.add_executor(name, _ResourceExecutor(self, dfk, name))
+            self._unhook = workflow.on_cleanup(functools.partial(self._hosting_workflow_stops, workflow.run_id))
 
     def get_handle(self, agent: Any) -> Handle[Any]:
         agent_id = agent if isinstance(agent, AgentId) else agent.agent_id
@@ -232,6 +248,8 @@ class Manager(AcademyManager):
         submit = dict(academy_kwargs.pop("submit_kwargs", None) or {})
         if resource is not None:
             submit[_AGENT_KWARG] = registration.agent_id
+        else:  # the agent stops with the workflow it runs on, and says so here
+            settings["on_stop"] = functools.partial(call_in_loop, self._loop, record.mark_stopped)
         handle = await super().launch(agent, args=args, kwargs={**(kwargs or {}), WORKFLOW_KWARG: settings},
                                       executor=resource or IN_PROCESS, submit_kwargs=submit,
                                       registration=registration, **academy_kwargs)
@@ -281,16 +299,31 @@ class Manager(AcademyManager):
             with contextlib.suppress(Exception):
                 await self.exchange_client.terminate(record.agent_id)
 
+    def _hosting_workflow_stops(self, run_id: str | None) -> None:
+        """The hosting workflow is cleaning up (any thread): ask its agents to shut down and wait (bounded)
+        for their tasks to return, so that they clean up their own workflows before the workers go."""
+        hosted = [r for r in list(self._records.values()) if r.resource is not None and r.lost is None]
+        if not hosted:
+            return
+        request_shutdowns(self._runtime.options, [r.agent_id for r in hosted])
+        concurrent.futures.wait([r.task for r in hosted if r.task is not None], timeout=STOP_TIMEOUT)
+        for record in hosted:
+            call_in_loop(self._loop, record.mark_stopped, f"the workflow hosting it (run {run_id}) stopped")
+
     async def close(self, close_exchange: bool = True) -> None:
         """Stop every agent (their workflows clean up on their hosts), then the exchange client."""
+        unhook, self._unhook = self._unhook, None
+        if unhook is not None:
+            unhook()
         for watcher in self._watchers:
             watcher.cancel()
         await asyncio.gather(*self._watchers, return_exceptions=True)
         await super().close(close_exchange)
 
     def lost_agents(self) -> list[AgentLostError]:
-        """The agents this manager lost, in launch order."""
-        return [r.lost for r in self._records.values() if r.lost is not None]
+        """The agents this manager lost (their hosts died), in launch order; stopped ones are not lost."""
+        return [r.lost for r in self._records.values()
+                if r.lost is not None and not isinstance(r.lost, AgentStoppedError)]
 
 
 def _check_agent_class(agent: Any) -> str:

@@ -52,8 +52,13 @@ def catch_signals() -> Callable[[], None]:
     if threading.current_thread() is not threading.main_thread() or "PARSL_WORKER_POOL_ID" in os.environ:
         return lambda: None
     previous: dict[int, Any] = {}
+    stale = threading.Event()  # the workflow was cleaned up from a thread that may not reset handlers
 
     def stop(signum: int, frame: Any) -> None:
+        if stale.is_set():  # no workflow to stop: put the old handlers back and let the signal do its own
+            reset()
+            signal.raise_signal(signum)
+            return
         for sig in previous:  # a second signal must not interrupt the cleanup of the first
             signal.signal(sig, signal.SIG_IGN)
         raise WorkflowStopped(signum)
@@ -62,9 +67,16 @@ def catch_signals() -> Callable[[], None]:
         if signal.getsignal(sig) is signal.SIG_DFL:
             previous[sig] = signal.signal(sig, stop)
 
-    def restore() -> None:
+    def reset() -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+    def restore() -> None:
+        """Only the main thread may set signal handlers; from another, the next signal resets them."""
+        if threading.current_thread() is threading.main_thread():
+            reset()
+        else:
+            stale.set()
 
     return restore
 

@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._runtime import parsl_kernel_loaded, state
@@ -56,6 +56,7 @@ class Workflow:
         self._retry_handler: Any = None
         self._watcher: Watcher | None = None
         self._restore_signals: Any = None
+        self._on_cleanup: list[Callable[[], None]] = []
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -107,10 +108,30 @@ class Workflow:
             _active = self
         return self
 
+    def on_cleanup(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Have :meth:`cleanup` call ``callback()`` first, while the workers still run, so that what
+        lives on this workflow (a plugin's agents) stops with it; returns what unregisters it.
+
+        Callbacks run once, latest first, in the thread that calls :meth:`cleanup`.
+        """
+        self._on_cleanup.append(callback)
+
+        def unregister() -> None:
+            if callback in self._on_cleanup:
+                self._on_cleanup.remove(callback)
+
+        return unregister
+
     def cleanup(self) -> None:
         """Stop Parsl and release everything; every step is attempted even if one fails."""
         global _active
         errors: list[BaseException] = []
+        callbacks, self._on_cleanup = self._on_cleanup, []
+        for callback in reversed(callbacks):
+            try:
+                callback()
+            except Exception as exc:
+                errors.append(exc)
         with _lock:
             if _active is self:
                 state.deactivate()
