@@ -45,3 +45,33 @@ def test_a_plain_workflow_imports_neither_and_a_monitored_one_after_it_still_mon
     assert (first, second) == (4, 6)
     assert masked == []
     assert tasks == 1  # Parsl's monitoring database recorded the second workflow's task
+
+
+INTERCHANGE_BARE = """
+import json, sys
+from chiltepin._startup.parsl_glue import INTERCHANGE_BARE_PACKAGES, INTERCHANGE_MODULE, import_lean
+
+module = import_lean(INTERCHANGE_MODULE, bare=INTERCHANGE_BARE_PACKAGES)
+print(json.dumps([hasattr(module, "Interchange"), "parsl.dataflow.dflow" in sys.modules,
+                  "parsl.providers" in sys.modules, hasattr(sys.modules["parsl"], "python_app")]))
+"""
+
+
+def test_the_interchange_imports_without_parsls_package_init(tmp_path):
+    assert _run(INTERCHANGE_BARE, tmp_path) == [True, False, False, False]
+
+
+def test_a_module_that_needs_its_package_init_is_imported_the_ordinary_way(tmp_path):
+    package = tmp_path / "needsinit"
+    package.mkdir()
+    (package / "__init__.py").write_text("VALUE = 42\n")
+    (package / "sub.py").write_text("from needsinit import VALUE\n")
+    code = f"""
+import json, sys
+sys.path.insert(0, {str(tmp_path)!r})
+from chiltepin._startup.parsl_glue import import_lean
+
+module = import_lean("needsinit.sub", bare=("needsinit",))
+print(json.dumps([module.VALUE, sys.modules["needsinit"].VALUE]))
+"""
+    assert _run(code, tmp_path) == [42, 42]
