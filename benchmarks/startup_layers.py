@@ -24,7 +24,8 @@ VARIANTS: dict[str, tuple[dict[str, str], dict[str, object]]] = {
     "no interchange standby": ({"CHILTEPIN_STARTUP_OFF": "interchange-standby"}, {}),
     "no pool standby": ({"CHILTEPIN_STARTUP_OFF": "pool-standby"}, {}),
     "no forkserver (nor pool standby)": ({"CHILTEPIN_STARTUP_OFF": "forkserver"}, {}),
-    "all layers off": ({"CHILTEPIN_STARTUP_OFF": "interchange-standby,pool-standby,forkserver"},
+    "initial blocks at the strategy's pass": ({"CHILTEPIN_STARTUP_OFF": "initial-blocks"}, {}),
+    "all layers off": ({"CHILTEPIN_STARTUP_OFF": "interchange-standby,pool-standby,forkserver,initial-blocks"},
                        {"strategy_period": 5.0}),
 }
 

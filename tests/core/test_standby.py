@@ -228,6 +228,22 @@ def test_layers_can_be_turned_off(tmp_path, monkeypatch):
 
     monkeypatch.setenv(LAYERS_OFF, "forkserver, interchange-standby")
     startup = Startup(str(tmp_path))
-    assert startup.layers == {"pool-standby"}
+    assert startup.layers == {"pool-standby", "initial-blocks"}
     executor = startup.apply(HighThroughputExecutor(label="r"), _resource("localhost"))
     assert executor.launch_cmd.startswith(f"{sys.executable} -m {POOL_MODULE} ")
+
+
+@python_task
+def answer():
+    return 42
+
+
+def test_initial_blocks_launch_when_the_executor_starts_and_only_once(tmp_path):
+    """With a 30 s strategy period the first pass over the executor comes 30 s after the start:
+    the task's result within 25 s shows its block launched at the executor's start. A strategy
+    pass run by hand afterwards launches no second block."""
+    config = {"r": {"provider": "localhost", "init_blocks": 1, "max_blocks": 2, "max_workers_per_node": 1}}
+    with Workflow(config, run_dir=str(tmp_path / "runinfo"), strategy_period=30, progress="off") as wf:
+        assert answer(executor="r").result(timeout=25) == 42
+        wf.dfk.job_status_poller.poll()
+        assert len(wf.executors["r"].blocks_to_job_id) == 1

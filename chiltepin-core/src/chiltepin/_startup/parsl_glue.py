@@ -129,3 +129,28 @@ def use_start_context(context: Any) -> bool:
         return False
     parsl.multiprocessing.SpawnContext = context
     return True
+
+
+def launch_initial_blocks_at_start(executor: Any) -> bool:
+    """Make ``executor`` launch its provider's initial blocks as soon as it has started, instead
+    of at the scaling strategy's next pass (up to ``strategy_period`` later). Returns whether it
+    applied.
+
+    Parsl launches ``provider.init_blocks`` blocks in the strategy's first pass over an executor
+    (Parsl 2026.10.26, parsl/jobs/strategy.py); with ``init_blocks`` set to 0 that pass launches
+    none, and the executor's ``start`` launches them once its interchange is up.
+    """
+    provider = getattr(executor, "provider", None)
+    blocks = getattr(provider, "init_blocks", 0)
+    if provider is None or not blocks or not callable(getattr(executor, "scale_out_facade", None)):
+        return False
+    start = executor.start
+
+    def start_and_launch() -> None:
+        start()
+        executor.scale_out_facade(blocks)  # it records a failed launch as a failed block itself
+
+    provider.init_blocks = 0
+    executor.start = start_and_launch
+    return True
+

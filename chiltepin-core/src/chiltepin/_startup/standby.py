@@ -27,10 +27,11 @@ from .parsl_glue import (
     POOL_MODULE,
     POOL_SCRIPT,
     import_parsl,
+    launch_initial_blocks_at_start,
 )
 
 #: Layers that can be turned off with ``CHILTEPIN_STARTUP_OFF``.
-LAYERS = ("interchange-standby", "pool-standby", "forkserver")
+LAYERS = ("interchange-standby", "pool-standby", "forkserver", "initial-blocks")
 LAYERS_OFF = "CHILTEPIN_STARTUP_OFF"
 
 
@@ -77,10 +78,9 @@ class Standby:
 class Startup:
     """Standbys for one workflow start, and the rewriting of its executors' launch commands.
 
-    Interchanges start in :meth:`prepare`, to import alongside the workflow. Pools start when
-    an executor takes them: the workflow has imported Parsl by then, so they do not compete
-    with it and the interchanges for the cores of a laptop, and are still ready before the
-    first block launches. Pool standbys log to ``<run_dir>/standby-pools/<resource>.log``.
+    Interchanges and pools start in :meth:`prepare`, to import alongside the workflow (an
+    interchange imports only what it runs, so the three share two cores well). Pool standbys
+    log to ``<run_dir>/standby-pools/<resource>.log``.
     """
 
     def __init__(self, run_dir: str, layers_off: str | None = None):
@@ -89,7 +89,7 @@ class Startup:
         self.log_dir = os.path.join(run_dir, "standby-pools")
         self._directory: str | None = None
         self._interchanges: dict[str, Standby] = {}
-        self._pool_requests: set[str] = set()
+        self._pools: dict[str, Standby] = {}
         self._taken: list[Standby] = []
         self._count = 0
 
@@ -107,9 +107,10 @@ class Startup:
                 if backends[resource.backend].needs_provider:
                     self._interchanges[name] = Standby(self._socket("interchange"), "interchange", None)
         if "pool-standby" in self.layers:
-            self._pool_requests = {
-                name for name, r in resources.items()
-                if r.backend == "htex" and r.runs_locally and not r.get("environment") and r.get("init_blocks")}
+            for name, r in resources.items():
+                if r.backend == "htex" and r.runs_locally and not r.get("environment") and r.get("init_blocks"):
+                    os.makedirs(self.log_dir, exist_ok=True)
+                    self._pools[name] = Standby(self._socket("pool"), "pool", os.path.join(self.log_dir, f"{name}.log"))
         import_parsl(needed)
 
     def _socket(self, kind: str) -> str:
@@ -134,8 +135,10 @@ class Startup:
 
         if not isinstance(executor, HighThroughputExecutor):
             return executor
+        if "initial-blocks" in self.layers:
+            launch_initial_blocks_at_start(executor)
         if list(executor.interchange_launch_cmd) == DEFAULT_INTERCHANGE_LAUNCH_CMD:
-            standby = self._take_interchange(resource.name)
+            standby = self._take(self._interchanges, resource.name)
             executor.interchange_launch_cmd = (
                 [sys.executable, "-m", handoff.__name__, "feed", standby.socket] if standby
                 else [sys.executable, "-m", INTERCHANGE_MODULE])
@@ -145,19 +148,10 @@ class Startup:
                 executor.launch_cmd = command
         return executor
 
-    def _take_interchange(self, name: str) -> Standby | None:
-        standby = self._interchanges.pop(name, None)
+    def _take(self, standbys: dict[str, Standby], name: str) -> Standby | None:
+        standby = standbys.pop(name, None)
         if standby is None or standby.process.poll() is not None:
             return None
-        self._taken.append(standby)
-        return standby
-
-    def _take_pool(self, name: str) -> Standby | None:
-        if name not in self._pool_requests:
-            return None
-        self._pool_requests.discard(name)
-        os.makedirs(self.log_dir, exist_ok=True)
-        standby = Standby(self._socket("pool"), "pool", os.path.join(self.log_dir, f"{name}.log"))
         self._taken.append(standby)
         return standby
 
@@ -173,7 +167,7 @@ class Startup:
         if "forkserver" not in self.layers:
             return f"{sys.executable} -m {module} {arguments}"
         options = "" if module == POOL_MODULE else f" {pool.MODULE} {shlex.quote(module)}"
-        standby = self._take_pool(name) if module == POOL_MODULE else None
+        standby = self._take(self._pools, name) if module == POOL_MODULE else None
         if standby is not None:
             options += f" {pool.STANDBY} {shlex.quote(standby.socket)}"
         return f"{sys.executable} -m {pool.__name__}{options} {arguments}"
@@ -182,10 +176,10 @@ class Startup:
 
     def started(self) -> None:
         """Stop the standbys no executor took."""
-        for standby in self._interchanges.values():
+        for standby in [*self._interchanges.values(), *self._pools.values()]:
             standby.stop()
         self._interchanges.clear()
-        self._pool_requests.clear()
+        self._pools.clear()
 
     def close(self, everything: bool = False) -> None:
         """Stop what was taken but never handed work (a block that never started), or with
