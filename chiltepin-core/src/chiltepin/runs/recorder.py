@@ -295,10 +295,11 @@ class Recorder:
 
     def _count(self, tid: int, resource: str, state: str) -> None:
         group = STATE_GROUPS.get(state, "running")
-        old = self._task_group.get(tid)
+        old = self._task_group.pop(tid, None) if state in FINAL else self._task_group.get(tid)
         if old is not None:
             self._counts[old] -= 1
-        self._task_group[tid] = (resource, group)
+        if state not in FINAL:  # a finished task's group never changes again: forget it
+            self._task_group[tid] = (resource, group)
         self._counts[(resource, group)] += 1
 
     def _new_task(self, sql: _Batch, tid: int, t: float, name: str, kind: str, resource: str,
