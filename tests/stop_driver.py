@@ -4,8 +4,10 @@ It prints its run token, then runs many short tasks on resource ``r``; each task
 start time to LOG (so a test can tell whether any task started after the workflow died).
 """
 
+import faulthandler
 import json
 import os
+import signal
 import sys
 
 from chiltepin import Workflow
@@ -21,6 +23,7 @@ def step(x, log):
     return x
 
 
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # a test that waits in vain asks for the stacks
 config, run_dir, log = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 with Workflow(config, run_dir=run_dir, checkpoint_mode="dfk_exit"):
     print(os.environ["CHILTEPIN_RUN"], flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -91,5 +92,10 @@ def start_run(config: dict, tmp_path: Path, timeout: float = 180) -> Run:
 def signal_and_wait(run: Run, signum: int) -> tuple[int, float]:
     """Send ``signum``; return the exit status and the time the process was gone."""
     os.kill(run.proc.pid, signum)
-    code = run.proc.wait(timeout=60)
+    try:
+        code = run.proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.kill(run.proc.pid, signal.SIGUSR1)  # the driver prints every thread's stack to stderr
+        time.sleep(2)
+        raise
     return code, time.time()

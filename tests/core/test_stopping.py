@@ -5,6 +5,8 @@ ends every helper, and no task starts more than 5 s after the workflow process d
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 
 import pytest
 from stopping import signal_and_wait, start_run
@@ -33,3 +35,36 @@ def test_after_sigkill_the_watcher_ends_every_helper(tmp_path):
         assert [t for t in run.task_starts() if t > died + 5] == []
     finally:
         run.kill_leftovers()
+
+
+SIGNAL_WHILE_LOGGING = """
+import logging, os, signal, sys, time, traceback
+from chiltepin._watch import WorkflowStopped, catch_signals
+
+emitted = []
+
+class Signalling(logging.Handler):
+    def emit(self, record):
+        os.kill(os.getpid(), signal.SIGTERM)  # arrives while logging holds this handler's lock
+        time.sleep(0.2)
+        emitted.append(record.getMessage())
+
+log = logging.getLogger("t")
+log.addHandler(Signalling())
+catch_signals()
+try:
+    log.warning("one")
+    time.sleep(5)
+except WorkflowStopped as stopped:
+    where = {os.path.basename(f.filename) for f in traceback.extract_tb(stopped.__traceback__)}
+    print(emitted, "__init__.py" in where, flush=True)  # logging/__init__.py is the only __init__ here
+    sys.exit(stopped.code)
+"""
+
+
+def test_a_signal_that_arrives_inside_logging_stops_the_workflow_once_logging_is_done():
+    """Raised inside logging, the stop could leave a handler's lock held and every other thread
+    that logs (the workflow's cleanup included) waiting forever: it waits until logging is done."""
+    done = subprocess.run([sys.executable, "-c", SIGNAL_WHILE_LOGGING], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "['one'] False", done.stderr
+    assert done.returncode == 128 + signal.SIGTERM

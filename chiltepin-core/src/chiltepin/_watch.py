@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import pickle
 import select
@@ -59,6 +60,9 @@ def catch_signals() -> Callable[[], None]:
             reset()
             signal.raise_signal(signum)
             return
+        if _in_logging(frame):
+            _raise_again_soon(signum)
+            return
         for sig in previous:  # a second signal must not interrupt the cleanup of the first
             signal.signal(sig, signal.SIG_IGN)
         raise WorkflowStopped(signum)
@@ -79,6 +83,25 @@ def catch_signals() -> Callable[[], None]:
             stale.set()
 
     return restore
+
+
+def _in_logging(frame: Any) -> bool:
+    """Whether ``frame`` runs inside the logging module, where an exception raised between a
+    handler's ``acquire()`` and its ``try`` leaves the handler's lock held: every other thread
+    that logs would then wait forever, the workflow's cleanup with them."""
+    while frame is not None:
+        if frame.f_code.co_filename == logging.__file__:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _raise_again_soon(signum: int, delay: float = 0.01) -> None:
+    """Deliver ``signum`` to this process again in ``delay`` seconds (a thread: a handler that
+    has just returned cannot wait)."""
+    timer = threading.Timer(delay, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
 
 
 class Watcher:
