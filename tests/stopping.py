@@ -67,6 +67,10 @@ class Run:
         return left
 
     def kill_leftovers(self) -> None:
+        """Kill the driver (its own environment does not show the token it set) and the run's processes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
         for proc in run_processes(self.token):
             proc.kill()
 

@@ -66,8 +66,10 @@ def test_preview_of_a_resource_without_batch_jobs_or_unknown_names_it(tmp_path):
 def submitted_script(run_dir: Path, timeout: float = 60) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [p for p in (run_dir / "submit_scripts").glob("parsl.res.*") if p.suffix not in (".stdout", ".stderr")
-                 and not p.name.startswith("cmd_")] if (run_dir / "submit_scripts").is_dir() else []
+        # the qsub stand-in's own wrapper sits beside the script it submits
+        found = [p for p in (run_dir / "submit_scripts").glob("parsl.res.*")
+                 if p.suffix not in (".stdout", ".stderr", ".slurm-wrapper") and not p.name.startswith("cmd_")
+                 ] if (run_dir / "submit_scripts").is_dir() else []
         if found:
             return found[0]
         time.sleep(0.2)
