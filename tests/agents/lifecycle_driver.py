@@ -13,7 +13,8 @@ from weather_agents import Forecaster, WeatherModel
 
 HOSTS = {"local": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1, "max_workers_per_node": 4,
                    "cores_per_worker": 0.1}}
-TASKS = {"compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1}}
+TASKS = {"local": {"provider": "localhost", "init_blocks": 0, "max_blocks": 1},
+         "compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1}}
 
 
 async def main(workflow):

@@ -20,7 +20,11 @@ from chiltepin import Workflow, active_workflow
 from chiltepin_agents import AgentRuntime, AgentStoppedError
 from weather_agents import Forecaster, WeatherModel
 
-TASKS = {"compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1,
+#: A workflow of one resource, for in-process agents; the agent's tasks run there.
+LOCAL = {"local": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1, "max_workers_per_node": 1}}
+#: A hosted agent's own workflow: tasks on 'compute' (the always-loaded 'local' starts no block).
+TASKS = {"local": {"provider": "localhost", "init_blocks": 0, "max_blocks": 1},
+         "compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1,
                      "environment": ["export FORECAST_RESOURCE=compute"]}}
 HOSTS = {"local": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1, "max_workers_per_node": 4,
                    "cores_per_worker": 0.1}}
@@ -62,10 +66,10 @@ def test_in_process_agents_stop_with_the_process_workflow(how, tmp_path, nothing
     async def main():
         async with await AgentRuntime().manager() as manager:
             try:
-                with Workflow(TASKS, run_dir=str(tmp_path / "runinfo")) as workflow:
-                    forecaster = await manager.launch(Forecaster, args=("BOU",))
+                with Workflow(LOCAL, run_dir=str(tmp_path / "runinfo")) as workflow:
+                    forecaster = await manager.launch(Forecaster, args=("BOU",), agent_workflow_include=["local"])
                     model = await manager.launch(WeatherModel, args=(10.0,))
-                    assert (await forecaster.forecast(1, executor="compute"))["resource"] == "compute"
+                    assert (await forecaster.forecast(1, executor="local"))["station"] == "BOU"
                     assert await model.get_temperature() < 20
                     if how == "exception":
                         raise KeyError("leaves the block")

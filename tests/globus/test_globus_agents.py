@@ -25,7 +25,8 @@ from weather_agents import Forecaster  # noqa: E402
 
 pytestmark = pytest.mark.globus
 
-AGENT_CONFIG = {"compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1, "max_workers_per_node": 1,
+AGENT_CONFIG = {"local": {"provider": "localhost", "init_blocks": 0, "max_blocks": 1},  # unused: no block
+                "compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1, "max_workers_per_node": 1,
                             "environment": ["export FORECAST_RESOURCE=compute"]}}
 
 

@@ -24,14 +24,14 @@ pytestmark = pytest.mark.slurm
 BLOCK = {"provider": "slurm", "partition": "debug", "walltime": "00:05:00", "init_blocks": 1, "max_blocks": 1,
          "address": "lo", "heartbeat_period": 1, "heartbeat_threshold": 5, "status_polling_interval": 1,
          "max_workers_per_node": 4, "cores_per_worker": 0.1}
-AGENT_CONFIG = {"compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1, "max_workers_per_node": 1,
+AGENT_CONFIG = {"local": {"provider": "localhost", "init_blocks": 0, "max_blocks": 1},  # unused: no block
+                "compute": {"provider": "localhost", "init_blocks": 1, "max_blocks": 1, "max_workers_per_node": 1,
                             "environment": ["export FORECAST_RESOURCE=compute"]}}
-
 
 
 def hosting(redis_address, worker_env, tmp_path) -> Workflow:
     return Workflow({"hpc": {**BLOCK, "environment": worker_env},
-                     "agents": {"exchange": "redis", "address": redis_address, "resource": "hpc", "heartbeat": 2}},
+                     "agents": {"exchange": "redis", "address": redis_address, "resource": "hpc", "heartbeat": 1}},
                     include=["hpc"], run_dir=str(tmp_path / "runinfo"))
 
 
@@ -39,7 +39,8 @@ def run(coro):
     return asyncio.run(asyncio.wait_for(coro, timeout=280))
 
 
-def test_examples_in_a_slurm_block(cluster, worker_env, redis_address, tmp_path):
+def test_examples_in_a_slurm_block_then_the_block_is_cancelled(cluster, worker_env, redis_address, tmp_path):
+    """One block serves both: the examples run in it, then it is cancelled under a live agent."""
     tag = tag_processes()
     with hosting(redis_address, worker_env, tmp_path) as workflow:
         async def main():
@@ -50,30 +51,18 @@ def test_examples_in_a_slurm_block(cluster, worker_env, redis_address, tmp_path)
                 result = await forecaster.forecast(2, executor="compute")
                 jobs = cluster.active_jobs()  # the agents are up: they live in the block's job
                 code = await forecaster.archive(str(tmp_path / "archive.txt"), executor="compute")
-                return jobs, result, code, await collector.mean()
-
-        jobs, result, code, mean = run(main())
-    assert len(jobs) == 1
-    assert result["resource"] == "compute" and code == 0 and mean == 3.0
-    assert (tmp_path / "archive.txt").read_text().split() == ["BOU", "compute"]
-    assert not wait_until_gone(tag, timeout=60)
-
-
-def test_cancelled_block_fails_the_next_call(cluster, worker_env, redis_address, tmp_path):
-    tag = tag_processes()
-    with hosting(redis_address, worker_env, tmp_path) as workflow:
-        async def main():
-            async with await AgentRuntime(workflow).manager() as manager:
-                sensor = await manager.launch(Sensor, args=(1.0,))
-                assert await sensor.read() == 1.0
-                for job in cluster.active_jobs():
+                mean = await collector.mean()
+                for job in jobs:
                     subprocess.run(["scancel", job], check=True, timeout=30)
                 with pytest.raises(AgentLostError) as lost:
                     while True:
-                        await sensor.read()
+                        await sensors[0].read()
                         await asyncio.sleep(0.2)
-                return lost.value
+                return jobs, result, code, mean, lost.value
 
-        lost = run(main())
+        jobs, result, code, mean, lost = run(main())
+    assert len(jobs) == 1
+    assert result["resource"] == "compute" and code == 0 and mean == 3.0
+    assert (tmp_path / "archive.txt").read_text().split() == ["BOU", "compute"]
     assert "agent 'Sensor'" in str(lost) and "on resource 'hpc' is lost" in str(lost)
     assert not wait_until_gone(tag, timeout=60), "a process of the cancelled block outlived the workflow"

@@ -148,8 +148,8 @@ class _ChiltepinAgent(Agent):
         workflow = active_workflow()
         if settings["config"] is not None or workflow is None:  # else: an in-process agent uses this process's
             run_dir = settings["run_dir"] or os.path.join("runinfo", f"agent-{type(self).__name__}-{os.getpid()}")
-            workflow = self._workflow = Workflow(settings["config"], include=settings["include"],
-                                                 run_dir=run_dir).start()
+            workflow = self._workflow = Workflow(settings["config"], include=settings["include"], run_dir=run_dir)
+            await self._off_the_loop(workflow.start)
             logger.info("agent %s: workflow started (run_dir %s)", type(self).__name__, run_dir)
         self._unhook = workflow.on_cleanup(functools.partial(self._workflow_stops, asyncio.get_running_loop(),
                                                              workflow.run_id))
@@ -167,4 +167,14 @@ class _ChiltepinAgent(Agent):
             unhook()
         workflow, self._workflow = self._workflow, None
         if workflow is not None:
-            workflow.cleanup()
+            await self._off_the_loop(workflow.cleanup)
+
+    async def _off_the_loop(self, step: Callable[[], Any]) -> None:
+        """Start or clean up the agent's workflow. On a host, in a thread: the agent's heartbeats go on
+        meanwhile, so a slow start is not taken for a lost host. In this process, in the loop's thread
+        (the main one, as a rule), so that SIGTERM stops that workflow in order."""
+        hosted = self._on_stop is None  # launch() gives in-process agents a way to report back
+        if hosted:
+            await asyncio.to_thread(step)
+        else:
+            step()

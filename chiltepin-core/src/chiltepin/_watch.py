@@ -206,6 +206,10 @@ def end_run(token: str, jobs: dict[str, tuple[str, list[str]]]) -> None:
 def watch(pid: int, token: str) -> None:
     import psutil
 
+    # A batch system ending a job (scancel) signals each of its processes, the workflow's and this
+    # one: this one stays to end what escapes the job's tracking, and exits once the workflow is gone.
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
     try:
         workflow = psutil.Process(pid)
         born = workflow.create_time()
