@@ -75,12 +75,13 @@ class Run:
             proc.kill()
 
 
-def start_run(config: dict, tmp_path: Path, timeout: float = 180) -> Run:
-    """Start the driver and return once one of its tasks has started."""
+def start_run(config: dict, tmp_path: Path, timeout: float = 180, session: bool = False) -> Run:
+    """Start the driver (with ``session``, in a session and process group of its own, as a shell
+    runs a job) and return once one of its tasks has started."""
     log = tmp_path / "starts"
     log.touch()
     proc = subprocess.Popen([sys.executable, str(DRIVER), json.dumps(config), str(tmp_path / "run"), str(log)],
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, text=True, start_new_session=session)
     token = proc.stdout.readline().strip()
     run = Run(proc, token, log, tmp_path / "run")
     deadline = time.monotonic() + timeout
@@ -93,9 +94,13 @@ def start_run(config: dict, tmp_path: Path, timeout: float = 180) -> Run:
     return run
 
 
-def signal_and_wait(run: Run, signum: int) -> tuple[int, float]:
-    """Send ``signum``; return the exit status and the time the process was gone."""
-    os.kill(run.proc.pid, signum)
+def signal_and_wait(run: Run, signum: int, group: bool = False) -> tuple[int, float]:
+    """Send ``signum`` to the driver (with ``group``, to its whole process group, as a terminal's
+    hangup does); return the exit status and the time the process was gone."""
+    if group:
+        os.killpg(run.proc.pid, signum)
+    else:
+        os.kill(run.proc.pid, signum)
     try:
         code = run.proc.wait(timeout=60)
     except subprocess.TimeoutExpired:

@@ -202,7 +202,9 @@ def test_local_pool_commands_start_through_the_fast_starter_with_this_interprete
     plain = startup.apply(HighThroughputExecutor(label="r"), _resource("localhost"))
     arguments = DEFAULT_LAUNCH_CMD.split(" ", 1)[1]
     assert plain.launch_cmd == f"{sys.executable} -m chiltepin._startup.pool {arguments}"
-    assert plain.interchange_launch_cmd == [sys.executable, "-m", INTERCHANGE_MODULE]  # no standby prepared
+    # no standby prepared: the interchange runs outside the workflow's session
+    assert plain.interchange_launch_cmd == [sys.executable, "-m", "chiltepin._startup.handoff", "detached",
+                                            INTERCHANGE_MODULE]
     wrapped = startup.apply(HighThroughputExecutor(label="r", launch_cmd="python3 -m site_pool -c {cores}"),
                             _resource("localhost"))
     assert wrapped.launch_cmd == f"{sys.executable} -m chiltepin._startup.pool --module site_pool -c {{cores}}"

@@ -26,6 +26,20 @@ def test_sigterm_and_sighup_stop_in_order(tmp_path, signum):
         run.kill_leftovers()
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_to_the_whole_process_group_stops_in_order_too(tmp_path, signum):
+    """A terminal's hangup reaches every process of the job: the interchange must outlive it
+    until the workflow has stopped its blocks through it (it once died first, and the cleanup
+    waited forever on a launch thread sending to it)."""
+    run = start_run(CONFIG, tmp_path, session=True)
+    try:
+        code, _ = signal_and_wait(run, signum, group=True)
+        assert code == 128 + signum
+        assert run.leftovers(within=10) == []
+    finally:
+        run.kill_leftovers()
+
+
 def test_after_sigkill_the_watcher_ends_every_helper(tmp_path):
     run = start_run(CONFIG, tmp_path)
     try:

@@ -10,7 +10,10 @@ environment and output files for a pool), after which the waiting process runs t
 unchanged as ``__main__`` and reports its exit status back. The feed lives as long as that
 process and exits with its status: signals sent to the feed (Parsl's terminate, a provider's
 kill of the block's process group) reach the served process group, and if the feed dies the
-process group is terminated too.
+process group is terminated too. An interchange's feed leaves the workflow's session first
+(:func:`detach`).
+
+``detached MODULE``: runs an interchange that has no standby, outside the workflow's session.
 
 Kept free of heavy imports so that ``feed`` starts in milliseconds.
 """
@@ -143,9 +146,30 @@ def feed(path: str, *, stdin: bytes = b"", argv: list[str] | None = None, pass_p
     return NO_STATUS
 
 
+def detach() -> None:
+    """Leave the workflow's session: a signal sent to its whole process group (a terminal's
+    hangup or Ctrl-C, ``kill -- -PGID``, a batch system ending the job step) must not end the
+    interchange before the workflow has stopped its blocks through it. Parsl ends the
+    interchange with a signal to its process, which still arrives."""
+    try:
+        os.setsid()
+    except OSError:  # already a session leader
+        pass
+
+
+def run_detached(module: str) -> int:
+    """Run the interchange ``module`` as ``__main__`` outside the workflow's session."""
+    detach()
+    import_lean(module, bare=INTERCHANGE_BARE_PACKAGES if module == INTERCHANGE_MODULE else ())
+    return run_as_main(module)
+
+
 def main(argv: list[str]) -> int:
     if argv[0] == "serve":
         return serve(argv[1], argv[2], int(argv[3]), *argv[4:5])
+    if argv[0] == "detached":
+        return run_detached(argv[1])
+    detach()  # feed SOCKET: the interchange's feed
     code = feed(argv[1], stdin=sys.stdin.buffer.read(), wait_for_socket=60.0)
     if code is None:
         print(f"chiltepin: no interchange waiting at {argv[1]}", file=sys.stderr)

@@ -141,7 +141,7 @@ class Startup:
             standby = self._take(self._interchanges, resource.name)
             executor.interchange_launch_cmd = (
                 [sys.executable, "-m", handoff.__name__, "feed", standby.socket] if standby
-                else [sys.executable, "-m", INTERCHANGE_MODULE])
+                else [sys.executable, "-m", handoff.__name__, "detached", INTERCHANGE_MODULE])
         if resource.runs_locally:
             command = self._pool_command(executor.launch_cmd, resource.name)
             if command is not None:
