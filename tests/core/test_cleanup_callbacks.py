@@ -42,6 +42,26 @@ def test_a_failing_callback_does_not_stop_the_cleanup(tmp_path):
     assert active_workflow() is None
 
 
+@python_task
+def wait_for(path):
+    import os
+    import time
+
+    while not os.path.exists(path):
+        time.sleep(0.05)
+    return "released"
+
+
+def test_with_exit_mode_wait_callbacks_run_before_the_wait(tmp_path):
+    """A task that ends only when something living on the workflow stops (an agent's host task)
+    must not keep ``exit_mode: wait`` waiting forever."""
+    release = tmp_path / "release"
+    with Workflow(FAST, run_dir=str(tmp_path / "runinfo"), exit_mode="wait") as workflow:
+        held = wait_for(str(release), executor="local")
+        workflow.on_cleanup(release.touch)
+    assert held.result(timeout=0) == "released"  # the wait let it finish before the cleanup
+
+
 PROBE = textwrap.dedent("""
     import os, signal, sys, threading
     from chiltepin import Workflow

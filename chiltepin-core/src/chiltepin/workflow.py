@@ -112,7 +112,9 @@ class Workflow:
         """Have :meth:`cleanup` call ``callback()`` first, while the workers still run, so that what
         lives on this workflow (a plugin's agents) stops with it; returns what unregisters it.
 
-        Callbacks run once, latest first, in the thread that calls :meth:`cleanup`.
+        Callbacks run once, latest first, in the thread that calls :meth:`cleanup`; with
+        ``exit_mode: wait`` before the wait for the submitted tasks (an agent's host task ends
+        only when the agent stops).
         """
         self._on_cleanup.append(callback)
 
@@ -125,13 +127,7 @@ class Workflow:
     def cleanup(self) -> None:
         """Stop Parsl and release everything; every step is attempted even if one fails."""
         global _active
-        errors: list[BaseException] = []
-        callbacks, self._on_cleanup = self._on_cleanup, []
-        for callback in reversed(callbacks):
-            try:
-                callback()
-            except Exception as exc:
-                errors.append(exc)
+        errors = self._run_cleanup_callbacks()
         with _lock:
             if _active is self:
                 state.deactivate()
@@ -188,15 +184,29 @@ class Workflow:
     def __enter__(self) -> Workflow:
         return self.start()
 
+    def _run_cleanup_callbacks(self) -> list[BaseException]:
+        errors: list[BaseException] = []
+        callbacks, self._on_cleanup = self._on_cleanup, []
+        for callback in reversed(callbacks):
+            try:
+                callback()
+            except Exception as exc:
+                errors.append(exc)
+        return errors
+
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         mode = self.options["exit_mode"]
         if mode == "skip":
             atexit.register(self._cleanup_if_running)
             return
+        early: list[BaseException] = []
         if mode == "wait" and exc_type is None and self.dfk is not None:
+            early = self._run_cleanup_callbacks()
             self.dfk.wait_for_current_tasks()
         try:
             self.cleanup()
+            if early:
+                raise WorkflowError(f"workflow cleanup failed: {early[0]!r}") from early[0]
         except WorkflowError:
             if exc_type is None:
                 raise
