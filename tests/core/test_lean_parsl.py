@@ -49,9 +49,9 @@ def test_a_plain_workflow_imports_neither_and_a_monitored_one_after_it_still_mon
 
 INTERCHANGE_BARE = """
 import json, sys
-from chiltepin._startup.parsl_glue import INTERCHANGE_BARE_PACKAGES, INTERCHANGE_MODULE, import_lean
+from chiltepin._startup.parsl_glue import INTERCHANGE_MODULE, import_lean
 
-module = import_lean(INTERCHANGE_MODULE, bare=INTERCHANGE_BARE_PACKAGES)
+module = import_lean(INTERCHANGE_MODULE)
 print(json.dumps([hasattr(module, "Interchange"), "parsl.dataflow.dflow" in sys.modules,
                   "parsl.providers" in sys.modules, hasattr(sys.modules["parsl"], "python_app")]))
 """

@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 
-from .parsl_glue import INTERCHANGE_BARE_PACKAGES, INTERCHANGE_MODULE, POOL_MODULE, import_lean, use_start_context
+from .parsl_glue import INTERCHANGE_MODULE, POOL_MODULE, import_lean, use_start_context
 from .running import run_as_main, start_forkserver
 
 #: Exit status a feed reports when the served process ended without reporting one (killed).
@@ -43,7 +43,7 @@ def serve(kind: str, path: str, parent: int, module: str | None = None) -> int:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(1)
-    import_lean(module, bare=INTERCHANGE_BARE_PACKAGES if module == INTERCHANGE_MODULE else ())
+    import_lean(module)
     context = start_forkserver() if kind == "pool" else None
     listener.settimeout(0.5)
     while True:
@@ -160,7 +160,7 @@ def detach() -> None:
 def run_detached(module: str) -> int:
     """Run the interchange ``module`` as ``__main__`` outside the workflow's session."""
     detach()
-    import_lean(module, bare=INTERCHANGE_BARE_PACKAGES if module == INTERCHANGE_MODULE else ())
+    import_lean(module)
     return run_as_main(module)
 
 

@@ -25,23 +25,24 @@ POOL_SCRIPT = "process_worker_pool.py"
 #: GlobusComputeExecutor; about 0.45 s) only Globus Compute executors, ``sqlalchemy``
 #: (parsl.monitoring.db_manager; about 0.1 s) only the monitoring database. Helper processes never
 #: use them; the workflow process imports them only when one of its workflows does.
-OPTIONAL_IMPORTS = ("globus_compute_sdk", "sqlalchemy")
 GLOBUS_COMPUTE = "globus_compute_sdk"
 MONITORING_DB = "sqlalchemy"
+OPTIONAL_IMPORTS = (GLOBUS_COMPUTE, MONITORING_DB)
 
-
-#: Packages whose ``__init__`` the interchange does without: Parsl's import the DataFlowKernel,
+#: Packages whose ``__init__`` a helper module does without. Parsl's import the DataFlowKernel,
 #: every executor and provider (Parsl 2026.10.26), while the interchange imports only submodules
 #: by their full names; without them it imports in half the time. Never used where tasks run.
-INTERCHANGE_BARE_PACKAGES = ("parsl", "parsl.executors")
+BARE_PACKAGES: dict[str, tuple[str, ...]] = {INTERCHANGE_MODULE: ("parsl", "parsl.executors")}
 
 
-def import_lean(module: str, masked: tuple[str, ...] = OPTIONAL_IMPORTS, bare: tuple[str, ...] = ()) -> ModuleType:
+def import_lean(module: str, masked: tuple[str, ...] = OPTIONAL_IMPORTS, bare: tuple[str, ...] | None = None
+                ) -> ModuleType:
     """Import ``module`` (a Parsl module) with the packages ``masked`` made unimportable (they are
-    importable again afterwards: tasks may use them) and the packages ``bare`` present without
-    running their ``__init__``; if that fails, ``module`` is imported the ordinary way."""
+    importable again afterwards: tasks may use them) and the packages ``bare`` (by default
+    ``module``'s in :data:`BARE_PACKAGES`) present without running their ``__init__``; if that
+    fails, ``module`` is imported the ordinary way."""
     masked = tuple(name for name in masked if name not in sys.modules)
-    bare = tuple(name for name in bare if name not in sys.modules)
+    bare = tuple(name for name in (BARE_PACKAGES.get(module, ()) if bare is None else bare) if name not in sys.modules)
     for name in masked:
         sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` raise ImportError
     try:
