@@ -126,8 +126,11 @@ class Workflow:
 
     def cleanup(self) -> None:
         """Stop Parsl and release everything; every step is attempted even if one fails."""
+        self._cleanup(self._run_cleanup_callbacks())
+
+    def _cleanup(self, errors: list[BaseException]) -> None:
+        """:meth:`cleanup` after the callbacks ran, with their ``errors``."""
         global _active
-        errors = self._run_cleanup_callbacks()
         with _lock:
             if _active is self:
                 state.deactivate()
@@ -199,14 +202,12 @@ class Workflow:
         if mode == "skip":
             atexit.register(self._cleanup_if_running)
             return
-        early: list[BaseException] = []
+        errors: list[BaseException] = []
         if mode == "wait" and exc_type is None and self.dfk is not None:
-            early = self._run_cleanup_callbacks()
+            errors = self._run_cleanup_callbacks()  # an agent's host task ends only when its agent stops
             self.dfk.wait_for_current_tasks()
         try:
-            self.cleanup()
-            if early:
-                raise WorkflowError(f"workflow cleanup failed: {early[0]!r}") from early[0]
+            self._cleanup(errors + self._run_cleanup_callbacks())
         except WorkflowError:
             if exc_type is None:
                 raise
