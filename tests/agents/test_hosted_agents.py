@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import time
 from pathlib import Path
 
 import pytest
 from chiltepin import Workflow
-from chiltepin_agents import AgentLostError, AgentRuntime
+from chiltepin_agents import AgentRuntime
+from lost_hosts import kill_host_until_lost
 from weather_agents import Collector, Forecaster, Sensor, WeatherModel
 
 #: The workflow that hosts agents: one block of workers on this machine.
@@ -99,15 +99,7 @@ def test_killed_host_fails_the_next_call_naming_agent_and_resource(workflow, age
     async def main():
         async with await AgentRuntime(workflow).manager() as manager:
             forecaster = await manager.launch(Forecaster, args=("DEN",), agent_workflow_config=AGENT_CONFIG)
-            host = await forecaster.host()
-            os.kill(host, signal.SIGKILL)
-            with pytest.raises(AgentLostError) as lost:
-                while True:  # calls succeed until the manager notices; then every call fails
-                    await forecaster.host()
-                    await asyncio.sleep(0.2)
-            with pytest.raises(AgentLostError):
-                await forecaster.host()
-            return lost.value, manager.lost_agents()
+            return await kill_host_until_lost(manager, forecaster)
 
     lost, listed = run(main())
     assert lost.agent == "Forecaster" and lost.resource == "local" and listed == [lost]

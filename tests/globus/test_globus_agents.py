@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -16,11 +15,12 @@ import pytest
 
 pytest.importorskip("chiltepin_globus", reason="chiltepin-globus is not installed (pip install -e ./chiltepin-globus)")
 pytest.importorskip("chiltepin_agents", reason="chiltepin-agents is not installed (make venv installs it)")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))  # the agents of the docs page
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))  # the docs page's agents, the lost-host check
 
 from chiltepin import Workflow  # noqa: E402
-from chiltepin_agents import AgentLostError, AgentRuntime  # noqa: E402
+from chiltepin_agents import AgentRuntime  # noqa: E402
 from globus_compute_service import KNOWN_ENDPOINT  # noqa: E402
+from lost_hosts import kill_host_until_lost  # noqa: E402
 from weather_agents import Forecaster  # noqa: E402
 
 pytestmark = pytest.mark.globus
@@ -65,14 +65,7 @@ def test_lost_host_on_globus_fails_the_next_call(compute, redis_address, tmp_pat
             async def main():
                 async with await AgentRuntime(workflow).manager() as manager:
                     forecaster = await manager.launch(Forecaster, args=("OAX",), agent_workflow_config=AGENT_CONFIG)
-                    os.kill(await forecaster.host(), signal.SIGKILL)
-                    with pytest.raises(AgentLostError) as lost:
-                        while True:  # calls succeed until the manager notices; then every call fails
-                            await forecaster.host()
-                            await asyncio.sleep(0.2)
-                    with pytest.raises(AgentLostError):
-                        await forecaster.host()
-                    return lost.value, manager.lost_agents()
+                    return await kill_host_until_lost(manager, forecaster)
 
             lost, listed = asyncio.run(asyncio.wait_for(main(), timeout=280))
     finally:
