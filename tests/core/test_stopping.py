@@ -4,9 +4,11 @@ ends every helper, and no task starts more than 5 s after the workflow process d
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from stopping import signal_and_wait, start_run
@@ -82,3 +84,33 @@ def test_a_signal_that_arrives_inside_logging_stops_the_workflow_once_logging_is
     done = subprocess.run([sys.executable, "-c", SIGNAL_WHILE_LOGGING], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "['one'] False", done.stderr
     assert done.returncode == 128 + signal.SIGTERM
+
+
+def test_the_watcher_tells_a_live_process_from_a_zombie_and_a_gone_one():
+    """The watcher's liveness check (no psutil while it waits): a live child has a start time, the
+    same one each time; once it has exited it has none, as a zombie and once reaped."""
+    from chiltepin._watch import _start_time
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        born = _start_time(child.pid)
+        assert born is not None and _start_time(child.pid) == born
+        child.kill()
+        deadline = time.monotonic() + 10
+        while _start_time(child.pid) is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _start_time(child.pid) is None  # a zombie: killed, not yet reaped
+        assert child.poll() is not None
+        assert _start_time(child.pid) is None
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_the_watcher_runs_at_the_lowest_priority(tmp_path):
+    """It must not slow the workflow's start: its niceness is 19 while the workflow runs."""
+    from chiltepin import Workflow
+
+    with Workflow(run_dir=str(tmp_path)) as workflow:
+        watcher = workflow._watcher.process
+        assert os.getpriority(os.PRIO_PROCESS, watcher.pid) == 19

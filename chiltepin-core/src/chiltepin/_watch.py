@@ -9,7 +9,9 @@
   notices within a fraction of a second, kills every process carrying the token and cancels the
   batch jobs the run submitted, then exits. After a normal cleanup it is told to exit.
 
-Run as ``python -m chiltepin._watch <workflow pid> <token>``; it reads job reports on stdin.
+Run as ``python -m chiltepin._watch <workflow pid> <token>``; it reads job reports on stdin. It
+runs at the lowest CPU priority and imports nothing beyond the standard library until it has
+something to end, so that it adds nothing measurable to a workflow's start.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import os
 import pickle
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -104,6 +107,11 @@ def _raise_again_soon(signum: int, delay: float = 0.01) -> None:
     timer.start()
 
 
+#: The watcher's command prefix: ``nice`` lowers its priority before its interpreter starts, so the
+#: workflow's own start-up never waits for it (where there is no ``nice``, it lowers its own as it starts).
+_LOWEST_PRIORITY = [nice, "-n", "19"] if (nice := shutil.which("nice")) else []
+
+
 class Watcher:
     """The workflow side: start the watcher, report batch jobs to it, tell it to exit."""
 
@@ -112,7 +120,8 @@ class Watcher:
         self._previous_marker = os.environ.get(MARKER)
         os.environ[MARKER] = self.token
         self._lock = threading.Lock()
-        self.process = subprocess.Popen([sys.executable, "-m", "chiltepin._watch", str(os.getpid()), self.token],
+        self.process = subprocess.Popen([*_LOWEST_PRIORITY, sys.executable, "-m", "chiltepin._watch", str(os.getpid()),
+                                         self.token],
                                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True)
 
     def track(self, executor: Any) -> None:
@@ -203,17 +212,32 @@ def end_run(token: str, jobs: dict[str, tuple[str, list[str]]]) -> None:
     kill_run_processes(token)  # what a fork in between, or the cancellation, left behind
 
 
-def watch(pid: int, token: str) -> None:
-    import psutil
+def _start_time(pid: int) -> str | None:
+    """``pid``'s start time (Linux ``/proc``, else psutil), or None once it has exited or is a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()  # after the command name, which may hold spaces
+        return None if fields[0] in "ZX" else fields[19]
+    except FileNotFoundError:
+        return None
+    except OSError:  # no /proc (macOS)
+        import psutil
 
+        try:
+            proc = psutil.Process(pid)
+            return None if proc.status() == psutil.STATUS_ZOMBIE else str(proc.create_time())
+        except psutil.NoSuchProcess:
+            return None
+
+
+def watch(pid: int, token: str) -> None:
+    os.nice(19)  # where it was started through ``nice``, it stays at the lowest
     # A batch system ending a job (scancel) signals each of its processes, the workflow's and this
     # one: this one stays to end what escapes the job's tracking, and exits once the workflow is gone.
     for sig in STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
-    try:
-        workflow = psutil.Process(pid)
-        born = workflow.create_time()
-    except psutil.NoSuchProcess:
+    born = _start_time(pid)
+    if born is None:
         return
     jobs: dict[str, tuple[str, list[str]]] = {}
     stdin = sys.stdin.buffer
@@ -232,12 +256,7 @@ def watch(pid: int, token: str) -> None:
                 continue
         elif not reading:
             threading.Event().wait(POLL)
-        try:
-            alive = workflow.is_running() and workflow.create_time() == born and \
-                workflow.status() != psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            alive = False
-        if not alive:
+        if _start_time(pid) != born:
             end_run(token, jobs)
             return
 
