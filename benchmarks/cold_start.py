@@ -4,10 +4,10 @@ address pinned so that no outside address is probed), with a bare `import parsl`
 process as the floor. Prints medians of several fresh processes each, the ratio to the floor,
 the load average, and which first-party plugins the measured environment has installed.
 
-Run: .venv/bin/python benchmarks/cold_start.py [--runs 7] [--python ENV/bin/python]
-``--python`` measures another environment, e.g. a core-only one:
-    python3 -m venv /tmp/core-only && /tmp/core-only/bin/pip install ./chiltepin-core
-    .venv/bin/python benchmarks/cold_start.py --python /tmp/core-only/bin/python
+Run: .venv/bin/python benchmarks/cold_start.py [--runs 7] [--user-env core|full | --python ENV/bin/python]
+``--user-env`` measures what users install (see user_env.py): ``core`` is ``pip install
+chiltepin-core``, ``full`` every first-party plugin and globus-compute-sdk. Without it, this
+(development) environment is measured.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
+
+from user_env import add_environment_options, interpreter
 
 CHILTEPIN = """
 import time
@@ -93,8 +94,9 @@ def summary(name: str, values: list[float], floor: float | None = None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--python", default=sys.executable, help="interpreter of the environment to measure")
+    add_environment_options(parser)
     args = parser.parse_args()
+    args.python = interpreter(args)
     run_dir = tempfile.mkdtemp(prefix="chiltepin-cold-")
     print(f"environment: {args.python}; installed: {describe(args.python)}")
     print(f"load average before: {load_average()}")

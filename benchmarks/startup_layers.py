@@ -6,17 +6,17 @@ the forkserver pool starter (off: Parsl's pool spawns its helpers; the pool stan
 forkserver, so it is off too). Turned off with CHILTEPIN_STARTUP_OFF (see chiltepin._startup).
 Prints the median of several fresh processes per variant, its difference from "all on", the
 `import parsl` floor measured in the same run, and the load average.
-Run: .venv/bin/python benchmarks/startup_layers.py [--runs 7] [--python ENV/bin/python]
+Run: .venv/bin/python benchmarks/startup_layers.py [--runs 7] [--user-env core|full | --python ENV/bin/python]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 
 from cold_start import CHILTEPIN, IMPORT_PARSL, describe, load_average, timed
+from user_env import add_environment_options, interpreter
 
 VARIANTS: dict[str, tuple[dict[str, str], dict[str, object]]] = {
     "all layers on": ({"CHILTEPIN_STARTUP_OFF": ""}, {}),
@@ -33,8 +33,9 @@ VARIANTS: dict[str, tuple[dict[str, str], dict[str, object]]] = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--python", default=sys.executable)
+    add_environment_options(parser)
     args = parser.parse_args()
+    args.python = interpreter(args)
     run_dir = tempfile.mkdtemp(prefix="chiltepin-layers-")
     print(f"environment: {args.python}; installed: {describe(args.python)}")
     print(f"load average before: {load_average()}")

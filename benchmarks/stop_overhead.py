@@ -2,17 +2,17 @@
 
 Fresh processes alternate: the workflow as shipped, and the same workflow with the watcher and
 the signal handlers replaced by no-ops. Import to first result on ``local``; medians printed.
-Run: .venv/bin/python benchmarks/stop_overhead.py [--runs 9]
+Run: .venv/bin/python benchmarks/stop_overhead.py [--runs 9] [--user-env core|full | --python ENV/bin/python]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 
 from cold_start import timed
+from user_env import add_environment_options, interpreter
 
 SHIPPED = """
 import time
@@ -40,13 +40,15 @@ _w.catch_signals = lambda: (lambda: None)""")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
+    add_environment_options(parser)
     args = parser.parse_args()
+    python = interpreter(args)
     run_dir = tempfile.mkdtemp(prefix="chiltepin-stop-")
     results: dict[str, list[float]] = {"as shipped": [], "without watcher and handlers": []}
     for i in range(args.runs):
         pairs = [("as shipped", SHIPPED), ("without watcher and handlers", WITHOUT)]
         for name, source in pairs if i % 2 == 0 else reversed(pairs):
-            results[name].append(timed(sys.executable, source, run_dir))
+            results[name].append(timed(python, source, run_dir))
     print(f"import to first result, {args.runs} fresh processes each; load average "
           f"{open('/proc/loadavg').read().split()[0]}")
     for name, values in results.items():
