@@ -239,6 +239,23 @@ def test_timeout_on_the_threads_backend_stops_python_code(workflow):
     assert failed.value.resource == "threads"
 
 
+@python_task(timeout=600)
+def sleeps_long(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
+def test_a_short_limit_fires_on_time_while_a_long_one_is_pending(workflow):
+    """The thread-side timer sleeps until its earliest deadline and is woken only by an earlier
+    one: a 1.5 s limit submitted after a 600 s one must still stop its task."""
+    long_one = sleeps_long(6, executor="threads")
+    time.sleep(0.5)  # the timer is asleep on the 600 s deadline
+    with pytest.raises(TaskTimeout):
+        pure_python_loop(executor="threads").result(timeout=60)
+    assert not long_one.done()  # it fired on its own deadline, not when something else woke the timer
+    assert long_one.result(timeout=60) == 6
+
+
 # -- lost workers -----------------------------------------------------------------------------
 
 def test_a_task_whose_worker_is_killed_is_resubmitted_without_using_retries(workflow, tmp_path):

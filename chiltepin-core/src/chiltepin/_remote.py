@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import heapq
+import math
 import os
 import signal
 import subprocess
@@ -139,10 +140,11 @@ class _Deadlines:
 
     def __init__(self) -> None:
         self._heap: list[list[Any]] = []
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
         self._count = 0
         self._finished = 0
+        self._waking = math.inf  # when the timer thread wakes next (its deadline, or never)
 
     def add(self, thread_id: int, limit: float) -> list[Any]:
         """Register a task; the entry is [deadline, order, thread id, state] (state: 0 running,
@@ -154,7 +156,7 @@ class _Deadlines:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="chiltepin-timeouts", daemon=True)
                 self._thread.start()
-            elif self._heap[0] is entry:
+            elif entry[0] < self._waking:  # wake the timer only when it would wake too late
                 self._cond.notify()
         return entry
 
@@ -176,9 +178,10 @@ class _Deadlines:
                 while self._heap and self._heap[0][3] == 1:
                     heapq.heappop(self._heap)
                     self._finished -= 1
-                wait = self._heap[0][0] - time.monotonic() if self._heap else None
-                if wait is None or wait > 0:
-                    self._cond.wait(wait)
+                self._waking = self._heap[0][0] if self._heap else math.inf
+                wait = self._waking - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(None if wait == math.inf else wait)
                     continue
                 entry = heapq.heappop(self._heap)
                 entry[3] = 2
