@@ -7,7 +7,9 @@ after minus RSS before, garbage collected, futures still held), the peak RSS and
 time. It does so for a small and a large N; time(large)/time(small) shows whether holding
 futures slows the run down as it grows (10x the tasks should take about 10x the time).
 Run: .venv/bin/python benchmarks/finished_futures.py [--small 10000] [--large 100000]
-Machine load distorts the times (not the memory): the load average is printed.
+Last, the live heap each finished future holds (tracemalloc: the objects still reachable, without
+the allocator's retention that RSS includes). Machine load distorts the times (not the memory):
+the load average is printed.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import sys
 import tempfile
 
 CHILD = """
-import gc, json, resource, sys, time
-N, VARIANT, RUN_DIR = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+import gc, json, resource, sys, time, tracemalloc
+N, VARIANT, RUN_DIR, TRACE = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] == "trace"
 
 def rss_kib():
     with open("/proc/self/statm") as f:
@@ -51,6 +53,8 @@ with context:
     for f in [submit(i) for i in range(500)]:  # warm up workers, caches and Parsl's pools
         f.result()
     gc.collect()
+    if TRACE:
+        tracemalloc.start()
     before = rss_kib()
     start = time.perf_counter()
     futures = [submit(i) for i in range(N)]
@@ -61,17 +65,18 @@ with context:
     elapsed = time.perf_counter() - start
     gc.collect()
     after = rss_kib()
+    live = tracemalloc.get_traced_memory()[0] / 1024 / N if TRACE else None
     print(json.dumps({"kib_per_task": (after - before) / N, "peak_mib": resource.getrusage(
-        resource.RUSAGE_SELF).ru_maxrss / 1024, "seconds": elapsed}))
+        resource.RUSAGE_SELF).ru_maxrss / 1024, "seconds": elapsed, "live_kib_per_task": live}))
 """
 
 
-def run(variant: str, n: int) -> dict[str, float]:
+def run(variant: str, n: int, trace: bool = False) -> dict[str, float]:
     # Raw Parsl finds interchange.py and process_worker_pool.py on PATH: activate the environment.
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
     with tempfile.TemporaryDirectory(prefix="chiltepin-futures-") as run_dir:
-        out = subprocess.run([sys.executable, "-c", CHILD, str(n), variant, run_dir], capture_output=True,
-                             text=True, check=True, env=env).stdout
+        command = [sys.executable, "-c", CHILD, str(n), variant, run_dir, "trace" if trace else "-"]
+        out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -93,6 +98,9 @@ def main() -> None:
     print(f"floor: chiltepin with the futures dropped, {args.small} tasks: {floor['kib_per_task']:.2f} KiB/task "
           f"(memory "
           f"Parsl's pending task records leave behind; it shrinks when workers keep up with submission)")
+    live = {variant: run(variant, args.small, trace=True)["live_kib_per_task"] for variant in ("chiltepin", "parsl")}
+    print(f"live heap held per finished future (tracemalloc, {args.small} tasks, futures kept): "
+          f"chiltepin {live['chiltepin']:.2f} KiB, raw parsl {live['parsl']:.2f} KiB")
 
 
 if __name__ == "__main__":
