@@ -13,11 +13,14 @@ chiltepin-core``, ``full`` every first-party plugin and globus-compute-sdk. With
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import tempfile
+import time
 
 from user_env import add_environment_options, interpreter
 
@@ -70,8 +73,41 @@ def timed(python: str, source: str, run_dir: str, env: dict[str, str] | None = N
     code = source.replace("RUN_DIR", repr(run_dir)).replace("OPTIONS", repr(options or {}))
     # Raw Parsl finds interchange.py and process_worker_pool.py on PATH: activate the environment.
     env = {**os.environ, **(env or {}), "PATH": os.path.dirname(python) + os.pathsep + os.environ.get("PATH", "")}
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    # Its own session: once it has exited, wait for what it left running (raw Parsl's workers outlive
+    # its process by a while), so that the next run starts on an idle machine.
+    run = subprocess.Popen([python, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=env, start_new_session=True)
+    out, err = run.communicate()
+    _wait_for_session(run.pid)
+    if run.returncode:
+        raise subprocess.CalledProcessError(run.returncode, python, out, err)
     return float(out.strip().splitlines()[-1])
+
+
+def _wait_for_session(session: int, timeout: float = 30) -> None:
+    """Wait until no process of ``session`` is left; kill (by pid) what is still there after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while left := _session_members(session):
+        if time.monotonic() > deadline:
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.05)
+
+
+def _session_members(session: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                members.append(int(entry))
+    return members
 
 
 def load_average() -> str:

@@ -89,7 +89,7 @@ def test_a_signal_that_arrives_inside_logging_stops_the_workflow_once_logging_is
 def test_the_watcher_tells_a_live_process_from_a_zombie_and_a_gone_one():
     """The watcher's liveness check (no psutil while it waits): a live child has a start time, the
     same one each time; once it has exited it has none, as a zombie and once reaped."""
-    from chiltepin._watch import _start_time
+    from chiltepin._watcher import _start_time
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:

@@ -9,9 +9,7 @@
   notices within a fraction of a second, kills every process carrying the token and cancels the
   batch jobs the run submitted, then exits. After a normal cleanup it is told to exit.
 
-Run as ``python -m chiltepin._watch <workflow pid> <token>``; it reads job reports on stdin. It
-runs at the lowest CPU priority and imports nothing beyond the standard library until it has
-something to end, so that it adds nothing measurable to a workflow's start.
+The watcher process itself is :mod:`chiltepin._watcher`.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ import json
 import logging
 import os
 import pickle
-import select
 import shutil
 import signal
 import subprocess
@@ -31,11 +28,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-#: The environment variable every process of a run carries.
-MARKER = "CHILTEPIN_RUN"
-#: Seconds between the watcher's checks that the workflow process is alive.
-POLL = 0.2
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+from . import _watcher
+from ._watcher import MARKER, STOP_SIGNALS
 
 
 class WorkflowStopped(SystemExit):
@@ -120,7 +114,7 @@ class Watcher:
         self._previous_marker = os.environ.get(MARKER)
         os.environ[MARKER] = self.token
         self._lock = threading.Lock()
-        self.process = subprocess.Popen([*_LOWEST_PRIORITY, sys.executable, "-m", "chiltepin._watch", str(os.getpid()),
+        self.process = subprocess.Popen([*_LOWEST_PRIORITY, sys.executable, "-S", _watcher.__file__, str(os.getpid()),
                                          self.token],
                                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True)
 
@@ -170,96 +164,3 @@ class Watcher:
             os.environ.pop(MARKER, None)
         else:
             os.environ[MARKER] = self._previous_marker
-
-
-# -- the watcher process ----------------------------------------------------------------------
-
-
-def run_processes(token: str, exclude: set[int]) -> list[Any]:
-    """Every process carrying ``CHILTEPIN_RUN=token`` (readable by this user), minus ``exclude``."""
-    import psutil
-
-    found = []
-    for proc in psutil.process_iter(["pid"]):
-        if proc.pid in exclude:
-            continue
-        try:
-            if proc.environ().get(MARKER) == token:
-                found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return found
-
-
-def kill_run_processes(token: str) -> None:
-    import psutil
-
-    for proc in run_processes(token, {os.getpid()}):
-        try:
-            proc.kill()
-        except psutil.NoSuchProcess:
-            pass
-
-
-def end_run(token: str, jobs: dict[str, tuple[str, list[str]]]) -> None:
-    """Kill every process of the run and cancel its batch jobs."""
-    kill_run_processes(token)
-    for blob, job_ids in jobs.values():
-        try:
-            pickle.loads(base64.b64decode(blob)).cancel(job_ids)
-        except Exception as exc:
-            print(f"chiltepin watcher: cancelling jobs {job_ids} failed: {exc!r}", file=sys.stderr)
-    kill_run_processes(token)  # what a fork in between, or the cancellation, left behind
-
-
-def _start_time(pid: int) -> str | None:
-    """``pid``'s start time (Linux ``/proc``, else psutil), or None once it has exited or is a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rpartition(")")[2].split()  # after the command name, which may hold spaces
-        return None if fields[0] in "ZX" else fields[19]
-    except FileNotFoundError:
-        return None
-    except OSError:  # no /proc (macOS)
-        import psutil
-
-        try:
-            proc = psutil.Process(pid)
-            return None if proc.status() == psutil.STATUS_ZOMBIE else str(proc.create_time())
-        except psutil.NoSuchProcess:
-            return None
-
-
-def watch(pid: int, token: str) -> None:
-    os.nice(19)  # where it was started through ``nice``, it stays at the lowest
-    # A batch system ending a job (scancel) signals each of its processes, the workflow's and this
-    # one: this one stays to end what escapes the job's tracking, and exits once the workflow is gone.
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, signal.SIG_IGN)
-    born = _start_time(pid)
-    if born is None:
-        return
-    jobs: dict[str, tuple[str, list[str]]] = {}
-    stdin = sys.stdin.buffer
-    reading = True
-    while True:
-        if reading and select.select([stdin], [], [], POLL)[0]:
-            line = stdin.readline()
-            if not line:
-                reading = False  # the pipe closed: only the process check is left
-            else:
-                message = json.loads(line)
-                if message.get("stop"):
-                    return
-                ids = jobs.get(message["label"], ("", []))[1] + [str(message["job"])]
-                jobs[message["label"]] = (message["provider"], ids)
-                continue
-        elif not reading:
-            threading.Event().wait(POLL)
-        if _start_time(pid) != born:
-            end_run(token, jobs)
-            return
-
-
-if __name__ == "__main__":
-    watch(int(sys.argv[1]), sys.argv[2])
