@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import time
 
+import psutil
 from user_env import add_environment_options, interpreter
 
 CHILTEPIN = """
@@ -98,15 +99,10 @@ def _wait_for_session(session: int, timeout: float = 30) -> None:
 
 def _session_members(session: int) -> list[int]:
     members = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[3]) == session and fields[0] != "Z":
-                members.append(int(entry))
+    for proc in psutil.process_iter(["status"]):
+        with contextlib.suppress(OSError):  # gone in between
+            if os.getsid(proc.pid) == session and proc.info["status"] != psutil.STATUS_ZOMBIE:
+                members.append(proc.pid)
     return members
 
 

@@ -27,9 +27,12 @@ def user_env(kind: str) -> str:
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(cache)], check=True)
     paths = [str(ROOT / name) for name in PACKAGES[kind]]
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", *paths],
-                   check=True, stderr=subprocess.DEVNULL)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *paths], check=True, stderr=subprocess.DEVNULL)
+    # This tree's packages rebuilt (same version, so --force-reinstall), then whatever they need.
+    for options in (["--force-reinstall", "--no-deps"], []):
+        done = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *options, *paths],
+                              capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"installing {kind} environment failed:\n{done.stderr}")
     return str(python)
 
 

@@ -86,10 +86,15 @@ def test_a_signal_that_arrives_inside_logging_stops_the_workflow_once_logging_is
     assert done.returncode == 128 + signal.SIGTERM
 
 
-def test_the_watcher_tells_a_live_process_from_a_zombie_and_a_gone_one():
-    """The watcher's liveness check (no psutil while it waits): a live child has a start time, the
-    same one each time; once it has exited it has none, as a zombie and once reaped."""
+@pytest.mark.parametrize("has_proc", [True, False], ids=["proc", "psutil"])
+def test_the_watcher_tells_a_live_process_from_a_zombie_and_a_gone_one(monkeypatch, has_proc):
+    """The watcher's liveness check (from /proc, no psutil while it waits; psutil where there is
+    no /proc): a live child has a start time, the same one each time; once it has exited it has
+    none, as a zombie and once reaped."""
+    from chiltepin import _watcher
     from chiltepin._watcher import _start_time
+
+    monkeypatch.setattr(_watcher, "_HAS_PROC", has_proc)
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:

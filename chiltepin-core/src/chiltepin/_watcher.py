@@ -25,6 +25,8 @@ MARKER = "CHILTEPIN_RUN"
 #: Seconds between the watcher's checks that the workflow process is alive.
 POLL = 0.2
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+#: Whether processes can be read from ``/proc`` (Linux); elsewhere a missing file there means nothing.
+_HAS_PROC = os.path.isdir("/proc/self")
 
 
 def run_processes(token: str, exclude: set[int]) -> list:  # of psutil.Process
@@ -79,20 +81,19 @@ def _psutil():  # noqa: ANN202 (the psutil module)
 
 def _start_time(pid: int) -> str | None:
     """``pid``'s start time (Linux ``/proc``, else psutil), or None once it has exited or is a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rpartition(")")[2].split()  # after the command name, which may hold spaces
-        return None if fields[0] in "ZX" else fields[19]
-    except FileNotFoundError:
-        return None
-    except OSError:  # no /proc (macOS)
+    if not _HAS_PROC:  # macOS
         psutil = _psutil()
-
         try:
             proc = psutil.Process(pid)
             return None if proc.status() == psutil.STATUS_ZOMBIE else str(proc.create_time())
         except psutil.NoSuchProcess:
             return None
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()  # after the command name, which may hold spaces
+    except OSError:  # gone (or going: ESRCH)
+        return None
+    return None if fields[0] in "ZX" else fields[19]
 
 
 def watch(pid: int, token: str) -> None:
