@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import time
 import weakref
+from concurrent.futures import as_completed, wait
 
 import pytest
 from chiltepin import Workflow
@@ -76,8 +77,6 @@ def test_what_users_read_is_kept(workflow, tmp_path):
 
 
 def test_dependencies_and_waiting_still_work_on_finished_futures(workflow):
-    from concurrent.futures import as_completed, wait
-
     first = size(Payload(), scale=2, executor="threads")
     first.result()
     second = size(first, scale=5, executor="threads")  # depends on a finished future

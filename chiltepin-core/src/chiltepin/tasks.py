@@ -13,8 +13,8 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._finished import keep_only_what_users_read
 from ._runtime import parsl_kernel_loaded, state
+from ._task_memory import keep_only_what_users_read
 from .errors import UnknownResourceError, WorkflowError, did_you_mean
 from .failures import TaskOptions, effective, register, task_future_class, task_options
 from .geometry import merge_geometry

@@ -13,6 +13,7 @@ from typing import Any
 
 from ._runtime import parsl_kernel_loaded, state
 from ._startup.standby import Startup, parsl_extras
+from ._task_memory import lighten_kernel
 from ._watch import Watcher, catch_signals
 from .config import build_executor, load_document, resolve_all, resolve_options
 from .config.document import ConfigSource
@@ -91,6 +92,7 @@ class Workflow:
                 from parsl.dataflow.dflow import DataFlowKernelLoader
 
                 self.dfk = DataFlowKernelLoader.load(config)
+                lighten_kernel(self.dfk)
             except BaseException:
                 startup.close(everything=True)
                 self._detach_log_handler()
