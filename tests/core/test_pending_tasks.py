@@ -23,6 +23,17 @@ def size(payload, scale=1):
     return scale
 
 
+@python_task
+def hold(started_file, gate_file, poll=0.01):
+    import os
+    import time
+
+    open(started_file, "w").close()
+    while not os.path.exists(gate_file):
+        time.sleep(poll)
+    return 0
+
+
 def _lean_future() -> Future:
     future: Future = Future()
     future._condition = FutureCondition()  # type: ignore[attr-defined]
@@ -125,40 +136,53 @@ def test_the_launch_queue_can_be_shut_down_from_one_of_its_calls():
     assert not launches._thread.is_alive()
 
 
-def _held_per_pending_task(tmp_path, lighten: bool, n: int = 1500) -> float:
-    """Bytes of live Python objects per pending task while a burst of ``n`` tasks waits for
-    Parsl's launch thread (held busy by a call that waits on a gate)."""
+def _held_per_waiting_task(tmp_path, monkeypatch, lighten: bool, where: str, n: int = 1000) -> float:
+    """Bytes of live Python objects per task while a burst of ``n`` tasks waits: for Parsl's
+    launch thread (held busy by a call that waits on a gate), or in an HTEX whose one worker runs
+    a task that waits for a gate file."""
     import chiltepin.workflow as workflow_module
 
-    original = workflow_module.lighten_kernel
-    workflow_module.lighten_kernel = original if lighten else (lambda dfk: None)
-    gate = threading.Event()
+    if not lighten:
+        monkeypatch.setattr(workflow_module, "lighten_kernel", lambda dfk: None)
+    gate, gate_file = threading.Event(), tmp_path / f"gate-{lighten}"
+    config = ({"one": {"executor": "threads", "max_threads": 1}} if where == "launch queue"
+              else {"one": {"max_workers_per_node": 1, "init_blocks": 1}})
     try:
-        with Workflow({"one": {"executor": "threads", "max_threads": 1}}, run_dir=str(tmp_path / f"run-{lighten}"),
-                      run_db=False) as wf:
+        with Workflow(config, run_dir=str(tmp_path / f"run-{lighten}"), run_db=False) as wf:
             assert (type(wf.dfk._task_launch_pool) is LaunchQueue) == lighten
-            wf.dfk._task_launch_pool.submit(gate.wait, 60)
+            if where == "launch queue":
+                wf.dfk._task_launch_pool.submit(gate.wait, 60)
+            else:
+                started = tmp_path / f"started-{lighten}"
+                hold(str(started), str(gate_file), executor="one")
+                _until(started.exists, 60)  # the only worker is busy until the gate file appears
             gc.collect()
             tracemalloc.start()
             try:
                 futures = [size(None, executor="one") for _ in range(n)]
+                if where == "htex":
+                    _until(lambda: all(f.task_record["status"].name == "launched" for f in futures), 60)
                 gc.collect()
                 held = tracemalloc.get_traced_memory()[0] / n
-                queued = sum(f.task_record["status"].name == "pending" for f in futures)
+                waiting = sum(not f.done() for f in futures)
             finally:
                 tracemalloc.stop()
                 gate.set()
-            assert queued == n  # every task waited in the launch queue while it was measured
+                gate_file.touch()
+            assert waiting == n  # every task was still waiting while it was measured
             assert [f.result() for f in futures] == [1] * n
     finally:
-        workflow_module.lighten_kernel = original
         gate.set()
+        gate_file.touch()
     return held
 
 
-def test_a_pending_task_holds_no_launch_future_and_a_small_condition(tmp_path):
-    parsl_way, chiltepin_way = _held_per_pending_task(tmp_path, False), _held_per_pending_task(tmp_path, True)
-    # Parsl's launch Future and the AppFuture's threading.Condition are each about 0.9 KiB.
+@pytest.mark.parametrize("where", ["launch queue", "htex"])
+def test_a_waiting_task_holds_no_launch_future_and_small_conditions(tmp_path, monkeypatch, where):
+    chiltepin_way = _held_per_waiting_task(tmp_path, monkeypatch, True, where)
+    parsl_way = _held_per_waiting_task(tmp_path, monkeypatch, False, where)
+    # Parsl's launch Future (queued for launch), the AppFuture's threading.Condition and the HTEX
+    # Future's (sent to an HTEX) are about 0.9 KiB each.
     assert parsl_way - chiltepin_way > 1200, (parsl_way, chiltepin_way)
 
 

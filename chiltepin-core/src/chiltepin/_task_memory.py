@@ -1,13 +1,13 @@
 """What a task holds in the workflow process, while it is pending and once it has finished.
 
 Pending: Parsl hands each submitted task to its launch thread through a ThreadPoolExecutor, which
-makes a Future (with its own condition variable) per launch, and every AppFuture has a
-``threading.Condition`` from the start (a lock, a deque and five bound methods). Together about
-2 KiB per task, held for every task of a burst of submissions that runs ahead of the workers; and
-the allocator keeps the pages of that peak once it has passed (CPython returns a small-object
-arena only when it is empty, and the futures users keep are spread over all of them).
-:func:`lighten_kernel` gives a DataFlowKernel a launch queue without a Future per task, and each
-new AppFuture a :class:`FutureCondition` of a tenth of the size.
+makes a Future (with its own condition variable) per launch; every AppFuture, and the Future an
+HTEX makes for each task it sends, has a ``threading.Condition`` (a lock, a deque and five bound
+methods, about 0.9 KiB). All are held for every task of a burst of submissions that runs ahead of
+the workers, and the allocator keeps the pages of that peak once it has passed (CPython returns a
+small-object arena only when it is empty, and the futures users keep are spread over all of
+them). :func:`lighten_kernel` gives a DataFlowKernel a launch queue without a Future per task,
+and these futures a :class:`FutureCondition` of a tenth of the size.
 
 Finished: a Parsl ``AppFuture`` keeps its whole task record after it finishes: the function,
 arguments, keyword arguments and Parsl's bookkeeping, plus the callbacks of tasks that depended on
@@ -143,17 +143,36 @@ class LaunchQueue:
                 logger.debug("task launch call %r failed", fn, exc_info=True)
 
 
+class _InFlight(dict):  # type: ignore[type-arg]
+    """An HTEX's table of its tasks' futures that gives each Future a :class:`FutureCondition` as
+    it is added: ``HighThroughputExecutor.submit_payload`` adds the future it has just made before
+    it sends the task, so no other thread can be using it yet (Parsl 2026.10.26)."""
+
+    __slots__ = ()
+
+    def __setitem__(self, task_id: Any, future: Any) -> None:
+        if type(getattr(future, "_condition", None)) is _CONDITION:
+            future._condition = FutureCondition()
+        dict.__setitem__(self, task_id, future)
+
+
 def lighten_kernel(dfk: Any) -> None:
-    """Give a just-loaded DataFlowKernel a :class:`LaunchQueue` and each AppFuture it makes a
-    :class:`FutureCondition` (each only where this Parsl has what it replaces)."""
+    """Give a just-loaded DataFlowKernel a :class:`LaunchQueue`, and each AppFuture it makes and
+    each Future its HTEX executors make a :class:`FutureCondition` (each only where this Parsl
+    has what it replaces)."""
+    from parsl.executors import HighThroughputExecutor
+
     pool: Any = getattr(dfk, "_task_launch_pool", None)
     if callable(getattr(pool, "submit", None)) and callable(getattr(pool, "shutdown", None)):
         dfk._task_launch_pool = LaunchQueue()
         pool.shutdown(wait=True)  # no task was submitted yet: it has no thread to wait for
+    if not all(hasattr(threading.RLock(), name) for name in ("_is_owned", "_release_save", "_acquire_restore")):
+        return
+    for executor in getattr(dfk, "executors", {}).values():
+        if isinstance(executor, HighThroughputExecutor) and type(getattr(executor, "_tasks", None)) is dict:
+            executor._tasks = _InFlight(executor._tasks)
     original = getattr(dfk, "_add_output_deps", None)
     if original is None or list(inspect.signature(original).parameters) != _OUTPUT_DEPS_PARAMETERS:
-        return
-    if not all(hasattr(threading.RLock(), name) for name in ("_is_owned", "_release_save", "_acquire_restore")):
         return
 
     def add_output_deps(executor: str, args: Any, kwargs: Any, app_fut: Any, func: Callable[..., Any]) -> Any:

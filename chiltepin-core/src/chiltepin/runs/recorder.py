@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 import os
 import queue
 import socket
@@ -98,8 +99,8 @@ class Recorder:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._blocks: dict[tuple[str, str], tuple[str | None, str]] = {}
         self._block_hosts: dict[tuple[str, str], str] = {}
-        self._rows: dict[int, dict[str, Any]] = {}
-        self._attempt_rows: dict[tuple[int, int], dict[str, Any]] = {}
+        self._rows: dict[int, _TaskRow] = {}
+        self._attempt_rows: dict[tuple[int, int], _AttemptRow] = {}
         self._observed: weakref.WeakKeyDictionary[Any, Observed] = weakref.WeakKeyDictionary()
         self._wrapped: list[tuple[Any, str]] = []
         self.started = time.time()
@@ -305,21 +306,20 @@ class Recorder:
     def _new_task(self, sql: _Batch, tid: int, t: float, name: str, kind: str, resource: str,
                   deps: tuple[int, ...], stdout: str | None, stderr: str | None) -> None:
         self._count(tid, resource, "pending")
-        row = dict.fromkeys(TASK_COLUMNS)
-        row.update(id=tid, name=name, kind=kind, resource=resource, state="pending", attempts=0, submitted=t,
-                   stdout=stdout, stderr=stderr)
+        row = _TaskRow(id=tid, name=name, kind=kind, resource=resource, state="pending", attempts=0, submitted=t,
+                       stdout=stdout, stderr=stderr)
         self._rows[tid] = sql.tasks[tid] = row
         sql.events.append((tid, 0, "pending", t))
         sql.dependencies += [(tid, dep) for dep in deps]
 
-    def _task_row(self, sql: _Batch, tid: int) -> dict[str, Any] | None:
+    def _task_row(self, sql: _Batch, tid: int) -> _TaskRow | None:
         """The in-flight row of a task (None for one submitted before the recorder started)."""
         row = self._rows.get(tid)
         if row is not None:
             sql.tasks[tid] = row
         return row
 
-    def _attempt_row(self, sql: _Batch, tid: int, attempt: int) -> dict[str, Any] | None:
+    def _attempt_row(self, sql: _Batch, tid: int, attempt: int) -> _AttemptRow | None:
         row = self._attempt_rows.get((tid, attempt))
         if row is not None:
             sql.attempts[(tid, attempt)] = row
@@ -334,8 +334,7 @@ class Recorder:
         row["state"] = state
         if state == "launched":
             row["launched"], row["attempts"] = t, attempt + 1
-            new = dict.fromkeys(ATTEMPT_COLUMNS)
-            new.update(task_id=tid, attempt=attempt, resource=row["resource"], state="launched", launched=t)
+            new = _AttemptRow(task_id=tid, attempt=attempt, resource=row["resource"], state="launched", launched=t)
             self._attempt_rows[(tid, attempt)] = sql.attempts[(tid, attempt)] = new
             return
         current = self._attempt_row(sql, tid, attempt)
@@ -428,13 +427,52 @@ class Recorder:
         sql.block_events.append((resource, block, job, state, t))
 
 
+class _Row:
+    """A row being written, its columns as slots, read and set by name like a dict: the rows of
+    in-flight tasks and attempts are held until they end, and slots take a third of the memory."""
+
+    __slots__ = ()
+    COLUMNS: tuple[str, ...] = ()
+    _values: Callable[[Any], tuple[Any, ...]]
+
+    def __init__(self, **values: Any) -> None:
+        for column in self.COLUMNS:
+            setattr(self, column, values.get(column))
+
+    def __getitem__(self, column: str) -> Any:
+        return getattr(self, column)
+
+    def __setitem__(self, column: str, value: Any) -> None:
+        setattr(self, column, value)
+
+    def update(self, **values: Any) -> None:
+        for column, value in values.items():
+            setattr(self, column, value)
+
+    def values(self) -> tuple[Any, ...]:
+        """The row's values in the order of its table's columns."""
+        return self._values(self)
+
+
+class _TaskRow(_Row):
+    __slots__ = TASK_COLUMNS
+    COLUMNS = TASK_COLUMNS
+    _values = operator.attrgetter(*TASK_COLUMNS)
+
+
+class _AttemptRow(_Row):
+    __slots__ = ATTEMPT_COLUMNS
+    COLUMNS = ATTEMPT_COLUMNS
+    _values = operator.attrgetter(*ATTEMPT_COLUMNS)
+
+
 class _Batch:
     """What one batch of events changes: whole task and attempt rows (each written once), and the
     rows to append."""
 
     def __init__(self) -> None:
-        self.tasks: dict[int, dict[str, Any]] = {}
-        self.attempts: dict[tuple[int, int], dict[str, Any]] = {}
+        self.tasks: dict[int, _TaskRow] = {}
+        self.attempts: dict[tuple[int, int], _AttemptRow] = {}
         self.events: list[tuple[Any, ...]] = []
         self.dependencies: list[tuple[int, int]] = []
         self.blocks: list[tuple[Any, ...]] = []
@@ -444,8 +482,8 @@ class _Batch:
 
     def write(self, db: Any) -> None:
         statements: list[tuple[str, list[tuple[Any, ...]]]] = [
-            (TASKS_UPSERT, [tuple(row.values()) for row in self.tasks.values()]),
-            (ATTEMPTS_UPSERT, [tuple(row.values()) for row in self.attempts.values()]),
+            (TASKS_UPSERT, [row.values() for row in self.tasks.values()]),
+            (ATTEMPTS_UPSERT, [row.values() for row in self.attempts.values()]),
             ("INSERT INTO task_events VALUES (?, ?, ?, ?)", self.events),
             ("INSERT OR IGNORE INTO dependencies VALUES (?, ?)", self.dependencies),
             ("INSERT INTO blocks (resource, block, job_id, state, started, updated) VALUES (?, ?, ?, ?, ?, ?) "
