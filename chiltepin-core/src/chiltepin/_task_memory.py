@@ -151,9 +151,15 @@ class _InFlight(dict):  # type: ignore[type-arg]
     __slots__ = ()
 
     def __setitem__(self, task_id: Any, future: Any) -> None:
-        if type(getattr(future, "_condition", None)) is _CONDITION:
-            future._condition = FutureCondition()
+        _give_small_condition(future)
         dict.__setitem__(self, task_id, future)
+
+
+def _give_small_condition(future: Any) -> None:
+    """Swap a future's ``threading.Condition`` for a :class:`FutureCondition`; only for a future
+    no other thread can reach yet."""
+    if type(getattr(future, "_condition", None)) is _CONDITION:
+        future._condition = FutureCondition()
 
 
 def lighten_kernel(dfk: Any) -> None:
@@ -176,8 +182,7 @@ def lighten_kernel(dfk: Any) -> None:
         return
 
     def add_output_deps(executor: str, args: Any, kwargs: Any, app_fut: Any, func: Callable[..., Any]) -> Any:
-        if type(app_fut._condition) is _CONDITION:
-            app_fut._condition = FutureCondition()
+        _give_small_condition(app_fut)
         return original(executor, args, kwargs, app_fut, func)
 
     dfk._add_output_deps = add_output_deps

@@ -435,6 +435,10 @@ class _Row:
     COLUMNS: tuple[str, ...] = ()
     _values: Callable[[Any], tuple[Any, ...]]
 
+    def __init_subclass__(cls) -> None:
+        cls.COLUMNS = tuple(cls.__slots__)
+        cls._values = operator.attrgetter(*cls.COLUMNS)
+
     def __init__(self, **values: Any) -> None:
         for column in self.COLUMNS:
             setattr(self, column, values.get(column))
@@ -456,14 +460,10 @@ class _Row:
 
 class _TaskRow(_Row):
     __slots__ = TASK_COLUMNS
-    COLUMNS = TASK_COLUMNS
-    _values = operator.attrgetter(*TASK_COLUMNS)
 
 
 class _AttemptRow(_Row):
     __slots__ = ATTEMPT_COLUMNS
-    COLUMNS = ATTEMPT_COLUMNS
-    _values = operator.attrgetter(*ATTEMPT_COLUMNS)
 
 
 class _Batch:
