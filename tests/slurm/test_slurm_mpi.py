@@ -12,19 +12,13 @@ from pathlib import Path
 import pytest
 from chiltepin import Workflow
 from chiltepin.tasks import bash_task
+from open_mpi import OPEN_MPI, RERUN_AFTER_OPEN_MPI_CRASH
 
 pytestmark = [pytest.mark.slurm, pytest.mark.mpi]
 
 HELLO = Path(__file__).with_name("hello_nodes.c")
 GEOMETRY = {"num_nodes": 3, "ranks_per_node": 2}
 LINE = re.compile(r"rank=(\d+) size=(\d+) sum=(\d+) node=(\S+) parent_node=(\S+)")
-
-#: Open MPI between "nodes" that share one host: TCP over loopback only, no shared memory
-#: (notes P10/P11), PMIx for srun's direct launch, and running as root allowed.
-OPEN_MPI = ["export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-            "export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,tcp",
-            "export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo",
-            "export SLURM_MPI_TYPE=pmix"]
 
 
 @bash_task
@@ -59,6 +53,7 @@ def ranks(path: Path) -> dict[int, tuple[int, int, str]]:
     return found
 
 
+@RERUN_AFTER_OPEN_MPI_CRASH
 def test_3x2_geometry_over_three_nodes_with_srun_and_mpich(cluster, worker_env, programs, tmp_path):
     """Both resources ask for 2 CPUs per node (not exclusive), so their blocks share the 3 nodes."""
     block = {"provider": "slurm", "partition": "debug", "mpi": True, "nodes_per_block": 3, "cores_per_node": 2,

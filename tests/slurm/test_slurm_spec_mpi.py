@@ -17,15 +17,12 @@ from pathlib import Path
 import pytest
 from chiltepin import Workflow
 from chiltepin.tasks import bash_task
+from open_mpi import OPEN_MPI, RERUN_AFTER_OPEN_MPI_CRASH
 
 pytestmark = [pytest.mark.slurm, pytest.mark.mpi]
 
 SOURCE = Path(__file__).resolve().parents[1] / "mpi" / "simulation.f90"
 GEOMETRY = {"num_nodes": 3, "num_ranks": 6, "ranks_per_node": 2}
-OPEN_MPI = ["export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-            "export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,tcp",
-            "export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo",
-            "export SLURM_MPI_TYPE=pmix"]
 
 
 @bash_task
@@ -56,6 +53,7 @@ def check_ranks(text: str) -> None:
     assert {(int(n), int(s), i) for _, n, s, i in lines} == {(6, 15, "config.in")}
 
 
+@RERUN_AFTER_OPEN_MPI_CRASH
 def test_compile_then_run_across_three_nodes(cluster, worker_env, tmp_path, monkeypatch):
     if shutil.which("mpif90") is None or shutil.which("gfortran") is None:
         pytest.skip("mpif90/gfortran are not installed; run scripts/install-system-deps.sh")
