@@ -10,7 +10,10 @@ from concurrent.futures import as_completed, wait
 
 import pytest
 from chiltepin import Workflow
+from chiltepin._task_memory import KEPT, OUTPUT_FILES, FinishedRecord
 from chiltepin.tasks import bash_task, python_task
+from hypothesis import given
+from hypothesis import strategies as st
 
 CONFIG = {"local": {"max_workers_per_node": 1, "init_blocks": 1}, "threads": {"executor": "threads"}}
 
@@ -87,4 +90,24 @@ def test_dependencies_and_waiting_still_work_on_finished_futures(workflow):
     called = []
     first.add_done_callback(called.append)
     assert called == [first]
-    assert first._done_callbacks == []
+    assert not first._done_callbacks
+
+
+FIELDS = st.sampled_from([*KEPT, "func", "args", "try_id"])
+KWARGS = st.dictionaries(st.sampled_from([*OUTPUT_FILES, "inputs", "scale"]), st.text(max_size=5))
+
+
+@given(st.dictionaries(FIELDS, st.integers()), st.none() | KWARGS)
+def test_a_finished_record_reads_as_the_fields_users_read(record, kwargs):
+    if kwargs is not None:
+        record["kwargs"] = kwargs
+    kept = FinishedRecord(record)
+    files = {k: v for k, v in (kwargs or {}).items() if k in OUTPUT_FILES}
+    expected = {**{k: v for k, v in record.items() if k in KEPT}, "kwargs": files}
+    assert kept == expected and dict(kept) == expected and len(kept) == len(expected)
+    for key in ("func", "args", "try_id", *KEPT):
+        assert (key in kept) == (key in expected)
+        assert kept.get(key, "absent") == expected.get(key, "absent")
+    with pytest.raises(KeyError):
+        kept["func"]
+    assert not hasattr(kept, "__dict__")

@@ -11,9 +11,10 @@ and these futures a :class:`FutureCondition` of a tenth of the size.
 
 Finished: a Parsl ``AppFuture`` keeps its whole task record after it finishes: the function,
 arguments, keyword arguments and Parsl's bookkeeping, plus the callbacks of tasks that depended on
-it (about 5.7 KiB per task). :func:`keep_only_what_users_read` gives a finished future a record of
-the few fields ``AppFuture`` reads instead; Parsl's own records are not touched (the kernel drops
-them as it finishes the task).
+it (about 5.7 KiB per task). :func:`keep_only_what_users_read` gives a finished future a slotted
+record of the few fields ``AppFuture`` reads instead, and lets go of its callback list and its
+own update lock; Parsl's own records are not touched (the kernel drops them as it finishes the
+task).
 
 Both reach into Parsl 2026.10.26 and CPython 3.10-3.13 internals, named where used; each is
 checked before it is applied and skipped (Parsl then runs unchanged) where they differ.
@@ -25,7 +26,7 @@ import inspect
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -195,21 +196,57 @@ def keep_only_what_users_read(future: F) -> F:
     return future
 
 
+class FinishedRecord(Mapping[str, Any]):
+    """The task record a finished future keeps, read as Parsl's record is (a mapping): the fields
+    of :data:`KEPT` the record had, and ``kwargs`` with only the output file names. Slotted: about
+    a third of the size of a dict of the same fields."""
+
+    __slots__ = (*KEPT, "kwargs")
+
+    def __init__(self, record: Mapping[str, Any]) -> None:
+        for key in KEPT:
+            if key in record:
+                setattr(self, key, record[key])
+        kwargs = record.get("kwargs") or {}
+        self.kwargs = {k: kwargs[k] for k in OUTPUT_FILES if k in kwargs} or _NO_OUTPUT_FILES
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.__slots__:
+            try:
+                return getattr(self, key)
+            except AttributeError:  # a field this record did not have
+                pass
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self.__slots__ if hasattr(self, key))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+#: The update lock of every finished AppFuture: Parsl takes a future's own ``_update_lock`` only
+#: to set its result or exception (``DataFlowKernel._complete_task_*``, Parsl 2026.10.26), once.
+_FINISHED_UPDATE_LOCK = threading.Lock()
+_NO_CALLBACKS: tuple[Any, ...] = ()
+
+
 def _lighten(future: Any) -> None:
-    record = future.task_record
-    kwargs = record.get("kwargs") or {}
-    files = {k: kwargs[k] for k in OUTPUT_FILES if k in kwargs}
-    slim = {k: record[k] for k in KEPT if k in record}
-    slim["kwargs"] = files or _NO_OUTPUT_FILES
-    future.task_record = slim
-    # Callbacks still being invoked keep running: this replaces the list, it does not empty it.
-    future._done_callbacks = []
+    future.task_record = FinishedRecord(future.task_record)
+    if not future.done():
+        return
+    # Callbacks still being invoked keep running: this replaces the list, it does not empty it;
+    # a finished Future calls a callback added later at once instead of listing it.
+    future._done_callbacks = _NO_CALLBACKS
+    if type(getattr(future, "_update_lock", None)) is type(_FINISHED_UPDATE_LOCK):
+        future._update_lock = _FINISHED_UPDATE_LOCK
     # A finished Future only enters its condition to read its state (CPython 3.10-3.13
     # concurrent.futures: result(), exception(), add_done_callback(), wait()); never waits on it,
     # so its lock alone will do (a thread still inside a FutureCondition holds that same lock).
+    # Each keeps its own: wait() takes the locks of all its futures in one order, which a shared
+    # lock would break.
     condition = future._condition
-    if future.done():
-        if type(condition) is FutureCondition:
-            future._condition = condition._lock
-        elif type(condition) is _CONDITION:
-            future._condition = threading.RLock()
+    if type(condition) is FutureCondition:
+        future._condition = condition._lock
+    elif type(condition) is _CONDITION:
+        future._condition = threading.RLock()
