@@ -12,9 +12,9 @@ OPEN_MPI = ["export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
             "export SLURM_MPI_TYPE=pmix"]
 
 #: Open MPI 4.1.4's TCP BTL (Debian 12) now and then kills a rank with SIGSEGV while the ranks of
-#: these fake nodes open their connections to each other on a loaded machine (seen once in CI, in
-#: about 20 runs: "Open MPI failed to TCP connect to a peer", then "Segmentation fault", exit code
-#: 139; 14 runs in a row here, 8 of them beside two busy loops, did not repeat it). A test marked
+#: these fake nodes open their connections to each other on a loaded machine (seen once in CI:
+#: "Open MPI failed to TCP connect to a peer", then "Segmentation fault", exit code 139; 14 runs
+#: in a row here, 8 of them beside two busy loops, did not repeat it). A test marked
 #: with this runs once more after that crash only: any other failure, or the crash twice, fails it.
 RERUN_AFTER_OPEN_MPI_CRASH = pytest.mark.flaky(
     reruns=1, only_rerun=[r"BashTaskError: .* failed with exit code 139;(?s:.*)Segmentation fault"])

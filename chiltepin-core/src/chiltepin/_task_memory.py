@@ -41,6 +41,7 @@ KEPT = ("id", "func_name", "status", "dfk")
 OUTPUT_FILES = ("stdout", "stderr")
 _NO_OUTPUT_FILES: Any = MappingProxyType({})
 _CONDITION = type(threading.Condition())
+_LOCK = type(threading.Lock())
 #: ``DataFlowKernel._add_output_deps``, which ``submit`` calls with the new AppFuture before any
 #: other thread can reach it (Parsl 2026.10.26).
 _OUTPUT_DEPS_PARAMETERS = ["executor", "args", "kwargs", "app_fut", "func"]
@@ -238,7 +239,7 @@ def _lighten(future: Any) -> None:
     # Callbacks still being invoked keep running: this replaces the list, it does not empty it;
     # a finished Future calls a callback added later at once instead of listing it.
     future._done_callbacks = _NO_CALLBACKS
-    if type(getattr(future, "_update_lock", None)) is type(_FINISHED_UPDATE_LOCK):
+    if type(getattr(future, "_update_lock", None)) is _LOCK:
         future._update_lock = _FINISHED_UPDATE_LOCK
     # A finished Future only enters its condition to read its state (CPython 3.10-3.13
     # concurrent.futures: result(), exception(), add_done_callback(), wait()); never waits on it,
